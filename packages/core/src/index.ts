@@ -1,0 +1,7 @@
+export * from './errors.js';
+export * from './formats.js';
+export * from './limits.js';
+export * from './timestamp.js';
+export * from './thumbnail.js';
+export * from './probe.js';
+export * from './naming.js';
