@@ -17,6 +17,9 @@ export interface ProbeResult {
  * or corrupt files are refused. Throws ImageError (empty_image, unsupported_format, corrupt_image,
  * pixel_limit, too_many_frames, image_timeout).
  */
-export function probeImage(_input: Buffer | string, _limits: Partial<ImageLimits> = {}): Promise<ProbeResult> {
+export function probeImage(
+  _input: Buffer | string,
+  _limits: Partial<ImageLimits> = {},
+): Promise<ProbeResult> {
   return Promise.reject(new Error('probeImage: not implemented yet'));
 }
