@@ -20,3 +20,8 @@ export const EXTENSIONS: Readonly<Record<ImageFormat, string>> = {
   avif: 'avif',
   tiff: 'tiff',
 };
+
+/** The format a source's thumbnail is written in: the source's own where it can be written, else PNG. */
+export function thumbnailFormatFor(source: string): ImageFormat {
+  return (SUPPORTED_FORMATS as readonly string[]).includes(source) ? (source as ImageFormat) : 'png';
+}
