@@ -1,1 +1,2 @@
-export {};
+export { waitFor, type WaitForOptions } from './wait-for.js';
+export { fixture, FIXTURES, largeJpeg, MARKER, type FixtureName, type FixtureInfo } from './fixtures.js';
