@@ -1,20 +1,62 @@
 /**
  * Object names. Pure functions.
  */
+import { formatTimestamp } from './timestamp.js';
 
-/** Like werkzeug's secure_filename: ASCII-folded, no separators, no `..`, no control chars, bounded, never empty. */
-export function safeFilename(_name: string): string {
-  throw new Error('safeFilename: not implemented yet');
+/** Longest safe filename, in bytes (ASCII, so also characters). */
+export const MAX_FILENAME_BYTES = 200;
+/** What an upload is called when nothing usable is left of its name. */
+export const FALLBACK_FILENAME = 'upload';
+
+const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
+
+/**
+ * Like werkzeug's secure_filename: ASCII-folded, no separators, no `..`, no control chars, bounded, never empty.
+ *
+ * Steps: NFKD-normalise and drop every non-ASCII code point (accents fold: `é` → `e`; bidi overrides such as
+ * U+202E and other invisible characters disappear), turn path separators and whitespace runs into `_`, keep only
+ * `[A-Za-z0-9_.-]`, collapse runs of dots (no `..`), trim dots, underscores and dashes from both ends (no hidden
+ * files, no `-option`), prefix Windows device names, then cut the stem so the whole name fits in
+ * MAX_FILENAME_BYTES while keeping the extension. An empty result becomes FALLBACK_FILENAME.
+ */
+export function safeFilename(name: string): string {
+  let s = name
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '') // non-ASCII, control characters (incl. CR/LF, NUL, DEL)
+    .replace(/[/\\]/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .join('_')
+    .replace(/[^A-Za-z0-9_.-]/g, '')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[._-]+|[._-]+$/g, '');
+  if (WINDOWS_DEVICE_NAMES.test(s)) s = `_${s}`;
+  if (s.length > MAX_FILENAME_BYTES) {
+    const { stem, ext } = splitExtension(s);
+    const keptExt = ext.length < MAX_FILENAME_BYTES / 2 ? ext : '';
+    s = stem.slice(0, MAX_FILENAME_BYTES - keptExt.length).replace(/[._-]+$/, '') + keptExt;
+  }
+  return s.length > 0 ? s : FALLBACK_FILENAME;
 }
 
-/** `photo.jpg`, 1 → `photo-1.jpg` (n = 0 returns the name unchanged). */
-export function withCollisionSuffix(_name: string, _n: number): string {
-  throw new Error('withCollisionSuffix: not implemented yet');
+/** `photo.jpg` → { stem: 'photo', ext: '.jpg' }; no dot (or only a leading one) → ext ''. */
+function splitExtension(name: string): { stem: string; ext: string } {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? { stem: name.slice(0, dot), ext: name.slice(dot) } : { stem: name, ext: '' };
 }
 
-/** Where an upload is stored: `<YYYYMMDDTHHZ>/<safe filename>`. */
-export function uploadObjectName(_filename: string, _at: Date): string {
-  throw new Error('uploadObjectName: not implemented yet');
+/** `photo.jpg`, 1 → `photo-1.jpg` (n = 0 returns the name unchanged). The suffix goes on the last path segment. */
+export function withCollisionSuffix(name: string, n: number): string {
+  if (n === 0) return name;
+  const slash = name.lastIndexOf('/');
+  const dir = name.slice(0, slash + 1);
+  const { stem, ext } = splitExtension(name.slice(slash + 1));
+  return `${dir}${stem}-${n}${ext}`;
+}
+
+/** Where an upload is stored: `<YYYYMMDDTHHZ>/<safe filename>` (UTC hour of `at`). */
+export function uploadObjectName(filename: string, at: Date): string {
+  return `${formatTimestamp(at)}/${safeFilename(filename)}`;
 }
 
 export interface ThumbnailSource {
@@ -28,9 +70,25 @@ export interface ThumbnailSource {
  * Where the thumbnail of one source generation goes: under `prefix`, in a `YYYYMMDDTHHZ` folder taken from
  * `created`, deterministic for (name, generation, created, extension), never equal to another source's
  * (or another generation's) thumbnail.
+ *
+ * Layout: `<prefix><YYYYMMDDTHHZ of created>/<full source name>.<generation>.<extension>`, e.g.
+ * `thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.jpg`. The full source name (its extension
+ * included) plus the generation make it unique: reading from the right, the extension and the all-digit
+ * generation contain no dot, so the rest is the source name. The folder comes from `created`, never from the
+ * time of processing, so retries and duplicates in a later hour converge on the same object.
+ * A prefix without a trailing `/` gets one.
  */
-export function thumbnailObjectName(_prefix: string, _source: ThumbnailSource, _extension: string): string {
-  throw new Error('thumbnailObjectName: not implemented yet');
+export function thumbnailObjectName(prefix: string, source: ThumbnailSource, extension: string): string {
+  if (!/^[0-9]+$/.test(source.generation)) {
+    throw new TypeError(`generation must be a decimal integer, got ${JSON.stringify(source.generation)}`);
+  }
+  if (!/^[a-z0-9]+$/i.test(extension)) {
+    throw new TypeError(
+      `extension must be letters and digits without a dot, got ${JSON.stringify(extension)}`,
+    );
+  }
+  const folder = prefix.length === 0 || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  return `${folder}${formatTimestamp(source.created)}/${source.name}.${source.generation}.${extension}`;
 }
 
 /** True for objects thumbnailer writes itself (under the prefix): never processed. */

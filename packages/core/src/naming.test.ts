@@ -1,0 +1,148 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  FALLBACK_FILENAME,
+  MAX_FILENAME_BYTES,
+  isUnderPrefix,
+  safeFilename,
+  thumbnailObjectName,
+  uploadObjectName,
+  withCollisionSuffix,
+} from './naming.js';
+
+describe('safeFilename', () => {
+  const cases: [string, string, string][] = [
+    ['keeps an ordinary name', 'photo.jpg', 'photo.jpg'],
+    ['turns spaces into underscores', 'My holiday photo.jpg', 'My_holiday_photo.jpg'],
+    ['removes directory traversal', '../../etc/passwd', 'etc_passwd'],
+    ['removes Windows traversal', '..\\..\\windows\\system32\\cmd.exe', 'windows_system32_cmd.exe'],
+    ['removes CR/LF (header injection)', 'a\r\nSet-Cookie: x.jpg', 'aSet-Cookie_x.jpg'],
+    ['removes NUL and other control characters', 'ev\u0000il\u0007.png', 'evil.png'],
+    ['removes the right-to-left override used to fake extensions', 'invoice\u202Egpj.exe', 'invoicegpj.exe'],
+    ['removes other bidi and zero-width characters', '\u2066a\u200Bb\u2069.png', 'ab.png'],
+    ['neutralises HTML', '<script>alert(1)</script>.png', 'scriptalert1_script.png'],
+    ['folds accents to ASCII', 'Café crème.jpg', 'Cafe_creme.jpg'],
+    ['folds compatibility characters', 'ﬁle①.png', 'file1.png'],
+    ['drops characters with no ASCII form', '写真.jpg', 'jpg'],
+    ['drops leading dots (no hidden files)', '.htaccess', 'htaccess'],
+    ['collapses runs of dots', 'a...b..png', 'a.b.png'],
+    ['gives a name made only of dots the fallback', '...', FALLBACK_FILENAME],
+    ['gives an empty name the fallback', '', FALLBACK_FILENAME],
+    ['gives a name of only spaces the fallback', '   ', FALLBACK_FILENAME],
+    ['gives a name of only unicode the fallback', '写真', FALLBACK_FILENAME],
+    ['drops leading dashes (no command-line options)', '--rf.png', 'rf.png'],
+    ['prefixes Windows device names', 'CON.jpg', '_CON.jpg'],
+    ['keeps the last path segment as well as earlier ones', 'C:\\Users\\me\\pic.gif', 'C_Users_me_pic.gif'],
+  ];
+  for (const [behaviour, input, expected] of cases) {
+    it(`${behaviour}: ${JSON.stringify(input)} → ${JSON.stringify(expected)}`, () => {
+      assert.equal(safeFilename(input), expected);
+    });
+  }
+
+  it('bounds the length in bytes and keeps the extension', () => {
+    const out = safeFilename(`${'a'.repeat(500)}.jpeg`);
+    assert.equal(Buffer.byteLength(out), MAX_FILENAME_BYTES);
+    assert.ok(out.endsWith('.jpeg'));
+  });
+
+  it('bounds a long multi-byte name too', () => {
+    const out = safeFilename(`${'é'.repeat(400)}.png`);
+    assert.ok(Buffer.byteLength(out) <= MAX_FILENAME_BYTES);
+    assert.ok(out.endsWith('.png'));
+  });
+
+  it('is idempotent', () => {
+    for (const name of ['../x/y z.png', '<b>.jpg', 'ok.png', '', 'CON']) {
+      assert.equal(safeFilename(safeFilename(name)), safeFilename(name));
+    }
+  });
+
+  it('never returns a name with a separator, "..", a control or non-ASCII character', () => {
+    const hostile = ['../', '..\\', '/..', 'a/../b', '\u202E', '\r\n', '..', '.', '/', '\\', '\t\v\f'];
+    for (const name of hostile) {
+      const out = safeFilename(name);
+      assert.doesNotMatch(out, /[/\\]|\.\.|[^\x21-\x7e]/, `${JSON.stringify(name)} → ${out}`);
+      assert.ok(out.length > 0);
+    }
+  });
+});
+
+describe('withCollisionSuffix', () => {
+  it('returns the name unchanged for n = 0', () =>
+    assert.equal(withCollisionSuffix('photo.jpg', 0), 'photo.jpg'));
+  it('puts the suffix before the extension', () =>
+    assert.equal(withCollisionSuffix('photo.jpg', 2), 'photo-2.jpg'));
+  it('appends to a name without extension', () => assert.equal(withCollisionSuffix('photo', 3), 'photo-3'));
+  it('changes only the last path segment', () =>
+    assert.equal(withCollisionSuffix('20251203T15Z/photo.tar.gz', 1), '20251203T15Z/photo.tar-1.gz'));
+  it('does not treat a dot in the folder as an extension', () =>
+    assert.equal(withCollisionSuffix('a.b/photo', 1), 'a.b/photo-1'));
+});
+
+describe('uploadObjectName', () => {
+  it('puts the safe filename in the UTC hour folder', () => {
+    assert.equal(uploadObjectName('photo.jpg', new Date('2025-12-03T15:59:00Z')), '20251203T15Z/photo.jpg');
+  });
+  it('sanitises the filename', () => {
+    assert.equal(uploadObjectName('../../x.png', new Date('2025-12-03T15:00:00Z')), '20251203T15Z/x.png');
+  });
+  it('never leaves the hour folder', () => {
+    assert.match(uploadObjectName('', new Date('2026-01-01T00:00:00Z')), /^20260101T00Z\/upload$/);
+  });
+});
+
+describe('thumbnailObjectName', () => {
+  const created = new Date('2025-12-03T15:59:59.500Z');
+  const source = { name: '20251203T15Z/photo.jpg', generation: '1733238000123456', created };
+
+  it('places the thumbnail under the prefix in the folder of the source creation hour', () => {
+    assert.equal(
+      thumbnailObjectName('thumbnails/', source, 'jpg'),
+      'thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.jpg',
+    );
+  });
+
+  it('is the same for every retry, whatever the time of processing', () => {
+    assert.equal(
+      thumbnailObjectName('thumbnails/', source, 'jpg'),
+      thumbnailObjectName('thumbnails/', { ...source }, 'jpg'),
+    );
+  });
+
+  it('adds the missing slash to a prefix', () => {
+    assert.ok(thumbnailObjectName('thumbs', source, 'png').startsWith('thumbs/20251203T15Z/'));
+  });
+
+  it('differs for another generation of the same object', () => {
+    assert.notEqual(
+      thumbnailObjectName('thumbnails/', source, 'jpg'),
+      thumbnailObjectName('thumbnails/', { ...source, generation: '1733238000123457' }, 'jpg'),
+    );
+  });
+
+  it('differs for sources that differ only by extension and share a generation', () => {
+    const a = thumbnailObjectName('t/', { ...source, name: 'x/photo.png' }, 'png');
+    const b = thumbnailObjectName('t/', { ...source, name: 'x/photo.heic' }, 'png');
+    assert.notEqual(a, b);
+  });
+
+  it('is always under the prefix', () => {
+    assert.ok(isUnderPrefix(thumbnailObjectName('thumbnails/', source, 'webp'), 'thumbnails/'));
+  });
+
+  it('refuses a generation that is not a decimal integer', () => {
+    assert.throws(() => thumbnailObjectName('t/', { ...source, generation: '12.3' }, 'jpg'), TypeError);
+  });
+
+  it('refuses an extension with a dot', () => {
+    assert.throws(() => thumbnailObjectName('t/', source, '.jpg'), TypeError);
+  });
+});
+
+describe('isUnderPrefix', () => {
+  it('is true for objects under the prefix', () =>
+    assert.equal(isUnderPrefix('thumbnails/a.jpg', 'thumbnails/'), true));
+  it('is false for others', () => assert.equal(isUnderPrefix('a/thumbnails/a.jpg', 'thumbnails/'), false));
+  it('is false for an empty prefix', () => assert.equal(isUnderPrefix('a.jpg', ''), false));
+});
