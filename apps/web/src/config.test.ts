@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  test('uses the contract defaults when nothing is set', () => {
+    assert.deepEqual(loadConfig({}), {
+      uploadBucket: undefined,
+      sessionSecret: undefined,
+      port: 8080,
+      maxUploadBytes: 20971520,
+      thumbnailPrefix: 'thumbnails/',
+      rateLimitPerMinute: 60,
+      projectId: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  const accepted: [string, Record<string, string>, Partial<ReturnType<typeof loadConfig>>][] = [
+    ['a bucket name', { UPLOAD_BUCKET: 'local-bucket' }, { uploadBucket: 'local-bucket' }],
+    ['an empty bucket as unset', { UPLOAD_BUCKET: '  ' }, { uploadBucket: undefined }],
+    ['a port', { PORT: '3000' }, { port: 3000 }],
+    ['an upload limit', { MAX_UPLOAD_BYTES: '1024' }, { maxUploadBytes: 1024 }],
+    ['a thumbnail prefix', { THUMBNAIL_PREFIX: 'thumbs/small/' }, { thumbnailPrefix: 'thumbs/small/' }],
+    ['a rate limit', { RATE_LIMIT_PER_MINUTE: '5' }, { rateLimitPerMinute: 5 }],
+    ['a session secret', { SESSION_SECRET: 'x'.repeat(32) }, { sessionSecret: 'x'.repeat(32) }],
+    ['a log level', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
+  ];
+  for (const [what, env, expected] of accepted) {
+    test(`accepts ${what}`, () => {
+      const config = loadConfig(env);
+      for (const [key, value] of Object.entries(expected)) {
+        assert.equal(config[key as keyof typeof config], value);
+      }
+    });
+  }
+
+  const refused: [string, Record<string, string>, string][] = [
+    ['a port that is not a number', { PORT: 'eighty' }, 'PORT'],
+    ['a port out of range', { PORT: '70000' }, 'PORT'],
+    ['a negative upload limit', { MAX_UPLOAD_BYTES: '-5' }, 'MAX_UPLOAD_BYTES'],
+    ['a fractional upload limit', { MAX_UPLOAD_BYTES: '1.5' }, 'MAX_UPLOAD_BYTES'],
+    ['a zero upload limit', { MAX_UPLOAD_BYTES: '0' }, 'MAX_UPLOAD_BYTES'],
+    ['a bucket name with a slash', { UPLOAD_BUCKET: 'bucket/other' }, 'UPLOAD_BUCKET'],
+    ['a bucket name with capitals', { UPLOAD_BUCKET: 'MyBucket' }, 'UPLOAD_BUCKET'],
+    ['a prefix without a trailing slash', { THUMBNAIL_PREFIX: 'thumbnails' }, 'THUMBNAIL_PREFIX'],
+    ['a prefix that climbs out', { THUMBNAIL_PREFIX: '../thumbnails/' }, 'THUMBNAIL_PREFIX'],
+    ['a zero rate limit', { RATE_LIMIT_PER_MINUTE: '0' }, 'RATE_LIMIT_PER_MINUTE'],
+    ['a short session secret', { SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    ['an unknown log level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ];
+  for (const [what, env, variable] of refused) {
+    test(`refuses ${what} with an error naming ${variable}`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof Error && err.message.startsWith(variable),
+      );
+    });
+  }
+});

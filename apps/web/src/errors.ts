@@ -1,0 +1,146 @@
+/**
+ * The web app's own error class and the one table that turns any error into an HTTP answer.
+ * Core's ImageError (refused bytes) and TransientError (storage down) are mapped here too.
+ */
+import { ImageError, TransientError } from '@thumbnailer/core';
+import multer from 'multer';
+
+export type UploadErrorCode =
+  | 'not_configured' // UPLOAD_BUCKET is not set
+  | 'no_file' // no file part, or a file part without content
+  | 'too_large' // over MAX_UPLOAD_BYTES
+  | 'bad_form' // too many files/fields/parts, unexpected field, malformed multipart body
+  | 'rate_limited' // too many uploads from this address
+  | 'not_found'; // no such object / route
+
+export class UploadError extends Error {
+  override readonly name = 'UploadError';
+  constructor(
+    readonly code: UploadErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const UPLOAD_STATUS: Readonly<Record<UploadErrorCode, number>> = {
+  not_configured: 503,
+  no_file: 400,
+  too_large: 413,
+  bad_form: 400,
+  rate_limited: 429,
+  not_found: 404,
+};
+
+export interface HttpProblem {
+  status: number;
+  /** Stable machine-readable reason, for logs. */
+  reason: string;
+  /** Human-readable, safe to show to the user (never contains request data). */
+  message: string;
+}
+
+/** The single mapping from an error to status + reason + message, used by the error middleware. */
+export function toHttpProblem(err: unknown): HttpProblem {
+  if (err instanceof UploadError) {
+    return { status: UPLOAD_STATUS[err.code], reason: err.code, message: err.message };
+  }
+  if (err instanceof ImageError) {
+    switch (err.code) {
+      case 'empty_image':
+        return { status: 400, reason: err.code, message: 'The file is empty. Choose an image to upload.' };
+      case 'unsupported_format':
+        return {
+          status: 415,
+          reason: err.code,
+          message: 'That file is not a supported image. Upload a JPEG, PNG, WebP, GIF, AVIF or TIFF file.',
+        };
+      case 'pixel_limit':
+        return {
+          status: 422,
+          reason: err.code,
+          message: 'The image has too many pixels to process safely.',
+        };
+      case 'too_many_frames':
+        return { status: 422, reason: err.code, message: 'The animation has too many frames.' };
+      case 'image_timeout':
+        return { status: 422, reason: err.code, message: 'The image took too long to decode.' };
+      case 'corrupt_image':
+        return {
+          status: 422,
+          reason: err.code,
+          message: 'The file looks like an image but could not be decoded (truncated or corrupt).',
+        };
+    }
+  }
+  if (err instanceof TransientError) {
+    return {
+      status: 503,
+      reason: err.code,
+      message: 'Storage is unavailable right now. Nothing was stored; please try again in a moment.',
+    };
+  }
+  const status = httpStatusOf(err);
+  if (status !== undefined && status >= 400 && status < 500) {
+    return {
+      status,
+      reason: 'http_error',
+      message: status === 404 ? 'There is nothing at this address.' : 'The request could not be understood.',
+    };
+  }
+  return { status: 500, reason: 'internal', message: 'Something went wrong on our side. Please try again.' };
+}
+
+/** The status carried by http-errors style errors (express.static, body parsers). */
+function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}
+
+/** Formats a byte count the way the page states the limit: 20971520 → "20 MB". */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const rounded = Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return `${rounded} ${units[unit]}`;
+}
+
+/**
+ * Anything multer (or busboy underneath it) reports is the client's fault: a limit or a malformed body.
+ * Known limit codes get a precise message; everything else is a malformed form (400).
+ */
+export function fromMulterError(err: unknown, maxUploadBytes: number): UploadError {
+  if (err instanceof multer.MulterError) {
+    switch (err.code) {
+      case 'LIMIT_FILE_SIZE':
+        return new UploadError(
+          'too_large',
+          `The file is larger than the ${formatBytes(maxUploadBytes)} limit.`,
+          { cause: err },
+        );
+      case 'LIMIT_FILE_COUNT':
+        return new UploadError('bad_form', 'Upload one file at a time.', { cause: err });
+      case 'LIMIT_UNEXPECTED_FILE':
+        return new UploadError('bad_form', 'Send the image in the form field named "file".', { cause: err });
+      case 'LIMIT_PART_COUNT':
+      case 'LIMIT_FIELD_COUNT':
+        return new UploadError('bad_form', 'The form has too many parts.', { cause: err });
+      case 'LIMIT_FIELD_KEY':
+      case 'LIMIT_FIELD_VALUE':
+        return new UploadError('bad_form', 'A form field is too long.', { cause: err });
+      default:
+        return new UploadError('bad_form', 'The upload form could not be read.', { cause: err });
+    }
+  }
+  return new UploadError('bad_form', 'The upload could not be read (malformed multipart body).', {
+    cause: err,
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * Server-rendered HTML. Every dynamic value goes through `text()` (HTML-escaped, control and bidi characters
+ * removed). No external assets: the page loads /static/app.css and /static/app.js from this app only.
+ */
+import escapeHtml from 'escape-html';
+import type { Flash } from './flash.js';
+import { formatBytes } from './errors.js';
+import { printable } from './storage.js';
+import { thumbnailUrl, type GalleryItem } from './thumbnails.js';
+
+/** Escapes for HTML text and quoted attributes, after dropping control/bidi characters. */
+export function text(value: string): string {
+  return escapeHtml(printable(value, 2000));
+}
+
+export const ACCEPTED_LABEL = 'JPEG, PNG, WebP, GIF, AVIF or TIFF';
+export const ACCEPT_ATTRIBUTE = 'image/jpeg,image/png,image/webp,image/gif,image/avif,image/tiff';
+
+function layout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${text(title)}</title>
+<link rel="stylesheet" href="/static/app.css">
+<script src="/static/app.js" defer></script>
+</head>
+<body>
+<header class="site-header"><div class="wrap"><a class="brand" href="/">Thumbnailer</a></div></header>
+<main class="wrap" id="main">
+${body}
+</main>
+<footer class="site-footer"><div class="wrap">Originals stay private in the bucket; thumbnails are made by the worker.</div></footer>
+</body>
+</html>
+`;
+}
+
+function flashBlock(flash: Flash | undefined): string {
+  // The live region always exists so that the page's script can announce results in it.
+  if (!flash) return '<div id="flash" class="flash" role="status" aria-live="polite" hidden></div>';
+  const poll = flash.object
+    ? ` data-poll-name="${text(flash.object.name)}" data-poll-generation="${text(flash.object.generation)}"`
+    : '';
+  const role = flash.kind === 'error' ? 'alert' : 'status';
+  return `<div id="flash" class="flash flash-${flash.kind}" role="${role}" aria-live="polite"${poll}><p>${text(flash.message)}</p></div>`;
+}
+
+function galleryBlock(items: GalleryItem[]): string {
+  const entries = items
+    .map((item) => {
+      const picture = item.thumbnail
+        ? `<img src="${text(thumbnailUrl(item.thumbnail))}" alt="Thumbnail of ${text(item.name)}" loading="lazy">`
+        : `<span class="pending" data-poll-name="${text(item.name)}" data-poll-generation="${text(item.generation)}">Thumbnail on its way…</span>`;
+      return `<li class="card"><div class="thumb">${picture}</div><div class="caption"><span class="object-name">${text(item.name)}</span><span class="meta">${text(formatBytes(item.size))} · <time datetime="${text(item.created.toISOString())}">${text(item.created.toISOString().slice(11, 16))} UTC</time></span></div></li>`;
+    })
+    .join('\n');
+  const empty =
+    items.length === 0 ? '<p class="empty" id="gallery-empty">No uploads in the last day yet.</p>' : '';
+  return `<section class="panel" aria-labelledby="recent-heading">
+<h2 id="recent-heading">Recent uploads</h2>
+${empty}
+<ul class="gallery" id="gallery">
+${entries}
+</ul>
+</section>`;
+}
+
+export interface UploadPageModel {
+  maxUploadBytes: number;
+  flash: Flash | undefined;
+  gallery: GalleryItem[];
+  /** Set when the gallery could not be listed (storage down): the form still works. */
+  galleryError?: string;
+}
+
+export function renderUploadPage(model: UploadPageModel): string {
+  const limit = formatBytes(model.maxUploadBytes);
+  const gallery = model.galleryError
+    ? `<section class="panel" aria-labelledby="recent-heading"><h2 id="recent-heading">Recent uploads</h2><p class="empty">${text(model.galleryError)}</p></section>`
+    : galleryBlock(model.gallery);
+  return layout(
+    'Upload an image · Thumbnailer',
+    `<section class="panel" aria-labelledby="upload-heading">
+<h1 id="upload-heading">Upload an image</h1>
+<p class="lead">${text(ACCEPTED_LABEL)}, up to ${text(limit)}. We store the original and make a 100&nbsp;px thumbnail.</p>
+${flashBlock(model.flash)}
+<form id="upload-form" class="upload-form" method="post" action="/upload" enctype="multipart/form-data" data-max-bytes="${model.maxUploadBytes}">
+<label class="dropzone" id="dropzone" for="file">
+<span class="dropzone-title">Drag an image here</span>
+<span class="dropzone-or">or <span class="link-like">choose a file</span></span>
+<span class="dropzone-file" id="file-name" aria-live="polite">No file chosen</span>
+<input id="file" name="file" type="file" accept="${ACCEPT_ATTRIBUTE}" required aria-describedby="file-help">
+</label>
+<p id="file-help" class="help">Accepted: ${text(ACCEPTED_LABEL)}. Maximum size: ${text(limit)}.</p>
+<button type="submit" class="button" id="upload-button">Upload</button>
+</form>
+<div id="result" class="result" hidden></div>
+</section>
+${gallery}`,
+  );
+}
+
+export function renderNotConfiguredPage(flash: Flash | undefined): string {
+  return layout(
+    'Uploads unavailable · Thumbnailer',
+    `<section class="panel" aria-labelledby="upload-heading">
+<h1 id="upload-heading">Uploads are unavailable</h1>
+${flash ? flashBlock(flash) : ''}
+<div class="flash flash-error" role="alert"><p><code>UPLOAD_BUCKET</code> is not set, so there is nowhere to store uploads.</p></div>
+<p>Set the <code>UPLOAD_BUCKET</code> environment variable to the name of a Cloud Storage bucket and restart the service.</p>
+</section>`,
+  );
+}
+
+export function renderErrorPage(status: number, message: string): string {
+  return layout(
+    `Error ${status} · Thumbnailer`,
+    `<section class="panel"><h1>Error ${status}</h1><div class="flash flash-error" role="alert"><p>${text(message)}</p></div><p><a href="/">Back to the upload page</a></p></section>`,
+  );
+}
