@@ -5,3 +5,5 @@ export * from './timestamp.js';
 export * from './thumbnail.js';
 export * from './probe.js';
 export * from './naming.js';
+export { sniffFormat } from './sniff.js';
+export type { ImageInput } from './input.js';
