@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { describe, it } from 'node:test';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config, {
+      port: 8080,
+      projectId: undefined,
+      subscription: undefined,
+      thumbnailPrefix: 'thumbnails/',
+      thumbnailSize: 100,
+      maxConcurrency: 2 * os.availableParallelism(),
+      logLevel: 'info',
+      inputFolder: undefined,
+      uploadBucket: undefined,
+      taskIndex: 0,
+      taskCount: 1,
+    });
+  });
+
+  const accepted: { env: Record<string, string>; expect: Record<string, unknown> }[] = [
+    { env: { PORT: '8081' }, expect: { port: 8081 } },
+    { env: { GOOGLE_CLOUD_PROJECT: 'local-project' }, expect: { projectId: 'local-project' } },
+    { env: { PUBSUB_SUBSCRIPTION: 'thumbnailer' }, expect: { subscription: 'thumbnailer' } },
+    {
+      env: { PUBSUB_SUBSCRIPTION: 'projects/p/subscriptions/thumbnailer' },
+      expect: { subscription: 'projects/p/subscriptions/thumbnailer' },
+    },
+    { env: { PUBSUB_SUBSCRIPTION: '  ' }, expect: { subscription: undefined } },
+    { env: { THUMBNAIL_PREFIX: 'thumbs/small/' }, expect: { thumbnailPrefix: 'thumbs/small/' } },
+    { env: { THUMBNAIL_SIZE: '256' }, expect: { thumbnailSize: 256 } },
+    { env: { MAX_CONCURRENCY: '3' }, expect: { maxConcurrency: 3 } },
+    {
+      env: { INPUT_FOLDER: 'gs://other-bucket/2025/' },
+      expect: { inputFolder: { bucket: 'other-bucket', prefix: '2025/' } },
+    },
+    {
+      env: { INPUT_FOLDER: 'gs://other-bucket' },
+      expect: { inputFolder: { bucket: 'other-bucket', prefix: '' } },
+    },
+    {
+      env: { INPUT_FOLDER: '20251203T15Z', UPLOAD_BUCKET: 'local-bucket' },
+      expect: {
+        inputFolder: { bucket: 'local-bucket', prefix: '20251203T15Z/' },
+        uploadBucket: 'local-bucket',
+      },
+    },
+    { env: { CLOUD_RUN_TASK_INDEX: '2', CLOUD_RUN_TASK_COUNT: '3' }, expect: { taskIndex: 2, taskCount: 3 } },
+  ];
+  for (const { env, expect } of accepted) {
+    it(`reads ${JSON.stringify(env)}`, () => {
+      const config = loadConfig(env) as unknown as Record<string, unknown>;
+      for (const [key, value] of Object.entries(expect)) assert.deepEqual(config[key], value, key);
+    });
+  }
+
+  const refused: { env: Record<string, string>; names: string }[] = [
+    { env: { PORT: 'eighty' }, names: 'PORT' },
+    { env: { PORT: '70000' }, names: 'PORT' },
+    { env: { THUMBNAIL_SIZE: '0' }, names: 'THUMBNAIL_SIZE' },
+    { env: { THUMBNAIL_SIZE: '1.5' }, names: 'THUMBNAIL_SIZE' },
+    { env: { MAX_CONCURRENCY: '-1' }, names: 'MAX_CONCURRENCY' },
+    { env: { THUMBNAIL_PREFIX: 'thumbnails' }, names: 'THUMBNAIL_PREFIX' },
+    { env: { THUMBNAIL_PREFIX: '../thumbs/' }, names: 'THUMBNAIL_PREFIX' },
+    { env: { PUBSUB_SUBSCRIPTION: 'projects/p/topics/t' }, names: 'PUBSUB_SUBSCRIPTION' },
+    { env: { LOG_LEVEL: 'loud' }, names: 'LOG_LEVEL' },
+    { env: { UPLOAD_BUCKET: 'Not_A_Bucket!' }, names: 'UPLOAD_BUCKET' },
+    { env: { INPUT_FOLDER: 'photos/' }, names: 'INPUT_FOLDER' },
+    { env: { INPUT_FOLDER: 'gs://b!/x' }, names: 'INPUT_FOLDER' },
+    { env: { CLOUD_RUN_TASK_INDEX: '3', CLOUD_RUN_TASK_COUNT: '3' }, names: 'CLOUD_RUN_TASK_INDEX' },
+    { env: { CLOUD_RUN_TASK_COUNT: '0' }, names: 'CLOUD_RUN_TASK_COUNT' },
+  ];
+  for (const { env, names } of refused) {
+    it(`refuses ${JSON.stringify(env)} with an error naming ${names}`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (err: Error) => err.message.startsWith(names),
+      );
+    });
+  }
+});

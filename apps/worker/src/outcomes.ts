@@ -1,0 +1,92 @@
+/**
+ * What happened to one event, and the delivery decision that follows. The HTTP status IS the decision:
+ * 200 → ack (processed, duplicate, skipped), 400 → ack once (an unusable event never gets better),
+ * 503 → nack / redeliver (transient: storage unavailable, shutting down, claim held elsewhere).
+ * errorOutcome() is the one mapping from errors to outcomes; the Express error middleware and the Pub/Sub
+ * message handler both use it.
+ */
+import { isImageError, isTransientError } from '@thumbnailer/core';
+import type { Logger } from 'pino';
+import { isEventError, isRetryLaterError } from './errors.js';
+
+export type Outcome =
+  | { status: 'processed'; key: string; thumbnail: string }
+  | { status: 'duplicate'; key: string }
+  | { status: 'skipped'; reason: string; key?: string }
+  | { status: 'error'; error: string; code: string }
+  | { status: 'retry'; error: string; code: string; key?: string };
+
+export type ResponseBody =
+  | { status: 'processed'; key: string; thumbnail: string }
+  | { status: 'duplicate'; key: string }
+  | { status: 'skipped'; reason: string }
+  | { status: 'error'; error: string }
+  | { status: 'retry'; error: string };
+
+/** 200 for settled outcomes, 400 for unusable events, 503 for anything worth redelivering. */
+export function httpStatus(outcome: Outcome): 200 | 400 | 503 {
+  if (outcome.status === 'error') return 400;
+  if (outcome.status === 'retry') return 503;
+  return 200;
+}
+
+/** Pub/Sub: ack everything except what should be tried again. */
+export function shouldAck(outcome: Outcome): boolean {
+  return httpStatus(outcome) !== 503;
+}
+
+/** The contract's JSON for `POST /event` (internal fields such as codes stay in the logs). */
+export function responseBody(outcome: Outcome): ResponseBody {
+  switch (outcome.status) {
+    case 'processed':
+      return { status: 'processed', key: outcome.key, thumbnail: outcome.thumbnail };
+    case 'duplicate':
+      return { status: 'duplicate', key: outcome.key };
+    case 'skipped':
+      return { status: 'skipped', reason: outcome.reason };
+    case 'error':
+      return { status: 'error', error: outcome.error };
+    case 'retry':
+      return { status: 'retry', error: outcome.error };
+  }
+}
+
+/** Bodies that body-parser refuses (too large, bad encoding) carry an HTTP status of their own. */
+function clientHttpError(err: unknown): err is Error & { status: number } {
+  const status = (err as { status?: unknown } | null)?.status;
+  return err instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
+ * The one error → outcome mapping. Unusable events → error (400, acked once); image refusals → skipped
+ * (permanent, acked once); transient failures → retry. Anything unknown is treated as transient: a bug
+ * must not silently drop an event, and the redelivery is logged.
+ */
+export function errorOutcome(err: unknown, key?: string): Outcome {
+  if (isEventError(err)) return { status: 'error', error: err.message, code: err.code };
+  if (clientHttpError(err)) return { status: 'error', error: err.message, code: 'malformed_event' };
+  if (isImageError(err))
+    return { status: 'skipped', reason: `${err.code}: ${err.message}`, ...(key ? { key } : {}) };
+  if (isTransientError(err) || isRetryLaterError(err))
+    return { status: 'retry', error: err.message, code: err.code, ...(key ? { key } : {}) };
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    status: 'retry',
+    error: `unexpected failure: ${message}`,
+    code: 'internal',
+    ...(key ? { key } : {}),
+  };
+}
+
+/** One log line per event outcome, carrying its key; warnings for refusals and redeliveries. */
+export function logOutcome(logger: Logger, outcome: Outcome, fields: Record<string, unknown> = {}): void {
+  const line = { ...fields, ...outcome };
+  if (outcome.status === 'processed' || outcome.status === 'duplicate')
+    logger.info(line, `event ${outcome.status}`);
+  else if (outcome.status === 'skipped' && outcome.key !== undefined) {
+    // A permanent refusal of a real object (not an image, corrupt, gone): acked once, never redelivered.
+    logger.warn(line, `event skipped: ${outcome.reason}`);
+  } else if (outcome.status === 'skipped') logger.info(line, `event skipped: ${outcome.reason}`);
+  else if (outcome.status === 'error') logger.warn(line, `event refused: ${outcome.error}`);
+  else logger.warn(line, `event to be retried: ${outcome.error}`);
+}

@@ -1,0 +1,178 @@
+/**
+ * The one pipeline every input goes through:
+ * filter → idempotency (in-process map, then the cross-instance claim) → stat + download pinned to the event's
+ * generation → createThumbnail → create-only upload → outcome.
+ *
+ * Settled outcomes (processed, duplicate, skipped) are returned; reasons to try again are thrown
+ * (TransientError, RetryLaterError) after the claim is released, and outcomes.ts maps them.
+ */
+import {
+  createThumbnail,
+  formatTimestamp,
+  isImageError,
+  isUnderPrefix,
+  TransientError,
+} from '@thumbnailer/core';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Logger } from 'pino';
+import { RetryLaterError } from './errors.js';
+import type { ObjectEvent } from './events.js';
+import type { Outcome } from './outcomes.js';
+import type { BucketPorts, ClaimResult, Memo } from './ports.js';
+
+export interface PipelineOptions {
+  /** The ports for one bucket (object store + claim store); events may name any bucket. */
+  bucket(name: string): BucketPorts;
+  memo: Memo;
+  keyOf(bucket: string, name: string, generation: string): string;
+  thumbnailName(
+    prefix: string,
+    source: { name: string; generation: string; created: Date },
+    extension: string,
+  ): string;
+  thumbnailPrefix: string;
+  thumbnailSize: number;
+  /** Images processed at once by this instance, whatever the input. */
+  maxConcurrency: number;
+  logger: Logger;
+  /** Aborted on shutdown: no new work starts, it is answered with retry. */
+  signal?: AbortSignal;
+  clock?: () => Date;
+}
+
+export interface Pipeline {
+  process(event: ObjectEvent): Promise<Outcome>;
+  /** Images being worked on right now. */
+  readonly active: number;
+}
+
+function skipped(reason: string, key?: string): Outcome {
+  return key === undefined ? { status: 'skipped', reason } : { status: 'skipped', reason, key };
+}
+
+/** Skip reasons decided from the event alone, before any storage call. */
+function filterEvent(event: ObjectEvent, prefix: string): string | undefined {
+  if (event.kind !== 'finalize') return `not a finalize event (${event.kind})`;
+  if (isUnderPrefix(event.name, prefix)) return `a thumbnail (under ${prefix})`;
+  if (event.object.metadata?.thumbnailOf !== undefined) return 'a thumbnail (has thumbnailOf metadata)';
+  if (event.name.endsWith('/')) return 'a folder placeholder';
+  if (event.object.size === 0) return 'an empty object';
+  return undefined;
+}
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const { logger, memo, thumbnailPrefix, thumbnailSize } = options;
+  const clock = options.clock ?? (() => new Date());
+  const limit: LimitFunction = pLimit(options.maxConcurrency);
+  /** Same-key deliveries arriving while one is running wait for it instead of racing it. */
+  const running = new Map<string, Promise<Outcome>>();
+
+  function assertServing(): void {
+    if (options.signal?.aborted) throw new TransientError('shutting_down', 'the worker is shutting down');
+  }
+
+  async function work(event: ObjectEvent, key: string): Promise<Outcome> {
+    const ports = options.bucket(event.bucket);
+    const claimed: ClaimResult = await ports.claims.claim(key);
+    if (claimed.status === 'done') return { status: 'duplicate', key };
+    if (claimed.status === 'held')
+      throw new RetryLaterError('claim_held', `${key} is being processed by another instance`);
+    const { claim } = claimed;
+    try {
+      const outcome = await limit(() => {
+        assertServing();
+        return thumbnail(event, key, ports);
+      });
+      await ports.claims.complete(claim);
+      return outcome;
+    } catch (err) {
+      await ports.claims.release(claim).catch((releaseErr: unknown) => {
+        logger.warn({ key, err: releaseErr }, 'could not release the claim; it expires with its lease');
+      });
+      throw err;
+    }
+  }
+
+  async function thumbnail(event: ObjectEvent, key: string, { objects }: BucketPorts): Promise<Outcome> {
+    const { name, generation, bucket } = event;
+    const stat = await objects.stat(name, generation);
+    if (stat === undefined) return skipped('gone or superseded (generation no longer exists)', key);
+    if (stat.metadata.thumbnailOf !== undefined)
+      return skipped('a thumbnail (has thumbnailOf metadata)', key);
+    if (stat.size === 0) return skipped('an empty object', key);
+    const bytes = await objects.download(name, generation);
+    if (bytes === undefined) return skipped('gone or superseded (generation no longer exists)', key);
+
+    let thumb;
+    try {
+      thumb = await createThumbnail(bytes, { size: thumbnailSize });
+    } catch (err) {
+      if (isImageError(err)) return skipped(`${err.code}: ${err.message}`, key);
+      throw err;
+    }
+
+    const target = options.thumbnailName(
+      thumbnailPrefix,
+      { name, generation, created: stat.created },
+      thumb.extension,
+    );
+    const created = await objects.createOnly(target, thumb.data, {
+      contentType: thumb.contentType,
+      metadata: { thumbnailOf: `gs://${bucket}/${name}`, sourceGeneration: generation },
+    });
+    if (!created) return { status: 'duplicate', key };
+    const written = clock();
+    logger.info(
+      {
+        key,
+        thumbnail: `gs://${bucket}/${target}`,
+        width: thumb.width,
+        height: thumb.height,
+        format: thumb.format,
+        folder: formatTimestamp(stat.created),
+        ...(event.eventTime ? { latencyMs: written.getTime() - event.eventTime.getTime() } : {}),
+      },
+      'thumbnail written',
+    );
+    return { status: 'processed', key, thumbnail: `gs://${bucket}/${target}` };
+  }
+
+  async function run(event: ObjectEvent, key: string): Promise<Outcome> {
+    try {
+      const outcome = await work(event, key);
+      memo.finish(key, true);
+      return outcome;
+    } catch (err) {
+      memo.finish(key, false);
+      throw err;
+    }
+  }
+
+  return {
+    get active() {
+      return limit.activeCount;
+    },
+    async process(event) {
+      const early = filterEvent(event, thumbnailPrefix);
+      if (early !== undefined) return skipped(early);
+      const key = options.keyOf(event.bucket, event.name, event.generation);
+      assertServing();
+
+      const state = memo.begin(key);
+      if (state === 'done') return { status: 'duplicate', key };
+      if (state === 'in-flight') {
+        const current = running.get(key);
+        if (current === undefined) throw new RetryLaterError('in_flight', `${key} is being processed`);
+        const outcome = await current;
+        return outcome.status === 'processed' ? { status: 'duplicate', key } : outcome;
+      }
+      const promise = run(event, key);
+      running.set(key, promise);
+      try {
+        return await promise;
+      } finally {
+        running.delete(key);
+      }
+    },
+  };
+}

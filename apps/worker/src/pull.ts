@@ -1,0 +1,149 @@
+/**
+ * Pub/Sub pull: a streaming-pull subscriber feeding the pipeline. Every message is acked or nacked exactly
+ * once by the same outcome mapping as POST /event, and the handler catches everything (no unhandled rejection).
+ * On a subscriber 'error' (e.g. the emulator or the service went away) it logs, closes and re-opens with
+ * exponential backoff, until stop().
+ */
+import {
+  Duration,
+  type Message,
+  type PubSub,
+  type Subscription,
+  type SubscriberOptions,
+} from '@google-cloud/pubsub';
+import type { Logger } from 'pino';
+import { parseNotification } from './events.js';
+import { errorOutcome, logOutcome, shouldAck, type Outcome } from './outcomes.js';
+import type { Pipeline } from './pipeline.js';
+
+export interface PullOptions {
+  pubsub: PubSub;
+  subscription: string;
+  pipeline: Pipeline;
+  logger: Logger;
+  maxConcurrency: number;
+  /** How long close() waits for in-flight messages before nacking the rest. */
+  closeTimeoutMs?: number;
+  /** Longest a slow image keeps its lease extended. */
+  maxExtensionMinutes?: number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export interface PullConsumer {
+  start(): void;
+  /** Stops pulling, waits for in-flight messages (up to closeTimeoutMs), nacks the rest. */
+  stop(): Promise<void>;
+  /** Messages handed to the pipeline and not yet settled. */
+  readonly inFlight: number;
+}
+
+export function subscriberOptions(options: PullOptions): SubscriberOptions {
+  return {
+    flowControl: { maxMessages: options.maxConcurrency, allowExcessMessages: false },
+    // Slow images keep their lease; past this the message is redelivered.
+    maxExtensionTime: Duration.from({ minutes: options.maxExtensionMinutes ?? 10 }),
+    closeOptions: {
+      behavior: 'WAIT', // SubscriberCloseBehaviors.WaitForProcessing
+      timeout: Duration.from({ milliseconds: options.closeTimeoutMs ?? 7000 }),
+    },
+  };
+}
+
+export function createPullConsumer(options: PullOptions): PullConsumer {
+  const { pubsub, pipeline, logger } = options;
+  const { initialMs, maxMs } = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+  let subscription: Subscription | undefined;
+  let stopped = false;
+  let delayMs = initialMs;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let inFlight = 0;
+
+  async function handle(message: Message): Promise<void> {
+    inFlight += 1;
+    let outcome: Outcome;
+    try {
+      const event = parseNotification(message.attributes, message.data, 'pull', message.publishTime);
+      outcome = await pipeline.process(event);
+    } catch (err) {
+      outcome = errorOutcome(err);
+    }
+    try {
+      logOutcome(logger, outcome, {
+        via: 'pull',
+        messageId: message.id,
+        deliveryAttempt: message.deliveryAttempt,
+      });
+      delayMs = initialMs; // a delivered message proves the stream is healthy
+      if (shouldAck(outcome)) message.ack();
+      else message.nack();
+    } catch (err) {
+      logger.error({ err, messageId: message.id }, 'could not settle a Pub/Sub message');
+    } finally {
+      inFlight -= 1;
+    }
+  }
+
+  function open(): void {
+    const sub = pubsub.subscription(options.subscription, subscriberOptions(options));
+    subscription = sub;
+    sub.on('message', (message: Message) => {
+      void handle(message);
+    });
+    sub.on('error', (err: unknown) => {
+      if (subscription !== sub || stopped) return;
+      logger.error(
+        { err, subscription: options.subscription, retryInMs: delayMs },
+        'subscriber failed; re-opening',
+      );
+      subscription = undefined;
+      sub.removeAllListeners('message');
+      void sub
+        .close()
+        .catch((closeErr: unknown) =>
+          logger.debug({ err: closeErr }, 'closing the failed subscriber failed'),
+        );
+      scheduleReopen();
+    });
+    logger.info({ subscription: options.subscription, maxMessages: options.maxConcurrency }, 'pulling');
+  }
+
+  function scheduleReopen(): void {
+    if (stopped || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (stopped) return;
+      delayMs = Math.min(delayMs * 2, maxMs);
+      try {
+        open();
+      } catch (err) {
+        logger.error({ err }, 'could not open the subscriber');
+        scheduleReopen();
+      }
+    }, delayMs);
+  }
+
+  return {
+    get inFlight() {
+      return inFlight;
+    },
+    start() {
+      stopped = false;
+      open();
+    },
+    async stop() {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = undefined;
+      const sub = subscription;
+      subscription = undefined;
+      if (!sub) return;
+      try {
+        await sub.close();
+      } catch (err) {
+        logger.warn({ err }, 'closing the subscriber failed');
+      }
+      // The 'error' listener stays: a late error from a closed subscriber must not become an uncaught one.
+      sub.removeAllListeners('message');
+    },
+  };
+}
