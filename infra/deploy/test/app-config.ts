@@ -1,0 +1,63 @@
+/**
+ * What each app reads from its environment, found by running its own loadConfig (apps/<app>/src/config.ts)
+ * against an environment object that records every name asked for.
+ */
+import assert from 'node:assert/strict';
+import { pathToFileURL } from 'node:url';
+import { repoPath } from './repo.js';
+
+export type AppName = 'web' | 'worker';
+export type Env = Record<string, string | undefined>;
+type LoadConfig = (env: Env) => unknown;
+
+/** Read by libraries rather than loadConfig: the client libraries' emulator switches, and Express's NODE_ENV. */
+export const LIBRARY_VARIABLES = new Set(['STORAGE_EMULATOR_HOST', 'PUBSUB_EMULATOR_HOST', 'NODE_ENV']);
+
+/** Set by Cloud Run itself; a deployment must not set them. */
+export const CLOUD_RUN_VARIABLES = new Set([
+  'PORT',
+  'K_SERVICE',
+  'K_REVISION',
+  'K_CONFIGURATION',
+  'CLOUD_RUN_JOB',
+]);
+
+export async function loadConfigOf(app: AppName): Promise<LoadConfig> {
+  const url = pathToFileURL(repoPath('apps', app, 'src', 'config.ts')).href;
+  const mod = (await import(url)) as { loadConfig?: unknown };
+  assert.equal(typeof mod.loadConfig, 'function', `apps/${app}/src/config.ts exports loadConfig`);
+  return mod.loadConfig as LoadConfig;
+}
+
+/** Calls loadConfig(env) and returns the variable names it looked at (throws what loadConfig throws). */
+export function variablesRead(loadConfig: LoadConfig, env: Env = {}): Set<string> {
+  const read = new Set<string>();
+  const note = (key: string | symbol): void => {
+    if (typeof key === 'string' && /^[A-Z][A-Z0-9_]*$/.test(key)) read.add(key);
+  };
+  const recorder = new Proxy<Env>(
+    { ...env },
+    {
+      get(target, key, receiver) {
+        note(key);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+      has(target, key) {
+        note(key);
+        return Reflect.has(target, key);
+      },
+      getOwnPropertyDescriptor(target, key) {
+        note(key);
+        return Reflect.getOwnPropertyDescriptor(target, key);
+      },
+    },
+  );
+  loadConfig(recorder);
+  return read;
+}
+
+/** Everything the app's loadConfig reads, with an empty environment and with `env`. */
+export async function variablesOf(app: AppName, env: Env = {}): Promise<Set<string>> {
+  const loadConfig = await loadConfigOf(app);
+  return new Set([...variablesRead(loadConfig), ...variablesRead(loadConfig, env)]);
+}

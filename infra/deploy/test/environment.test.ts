@@ -1,0 +1,91 @@
+/**
+ * One source of truth for configuration: every variable docker-compose.yml or Terraform sets on an app is one the
+ * app's own loadConfig reads (or a client library's emulator switch, locally only), so the three cannot drift.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import {
+  type AppName,
+  CLOUD_RUN_VARIABLES,
+  LIBRARY_VARIABLES,
+  loadConfigOf,
+  variablesOf,
+} from './app-config.js';
+import { environment, loadCompose, service } from './compose.js';
+import { type TerraformFile, cloudRunContainers, envNames, parseTerraform, resource } from './terraform.js';
+
+/** Which app each compose service and Cloud Run resource runs. */
+const COMPOSE_SERVICES: [string, AppName][] = [
+  ['web', 'web'],
+  ['worker', 'worker'],
+  ['backfill', 'worker'],
+];
+const CLOUD_RUN_RESOURCES: [string, string, AppName][] = [
+  ['google_cloud_run_v2_service', 'web', 'web'],
+  ['google_cloud_run_v2_service', 'worker', 'worker'],
+  ['google_cloud_run_v2_job', 'backfill', 'worker'],
+];
+
+describe('environment variables across docker-compose.yml, Terraform and the apps', () => {
+  let terraform: TerraformFile[] = [];
+  before(async () => {
+    terraform = await parseTerraform();
+  });
+
+  for (const app of ['web', 'worker'] as const) {
+    it(`finds what the ${app} app reads by running its loadConfig`, async () => {
+      const read = await variablesOf(app);
+      for (const name of ['PORT', 'THUMBNAIL_PREFIX']) assert.ok(read.has(name), `${app} reads ${name}`);
+    });
+  }
+
+  for (const [name, app] of COMPOSE_SERVICES) {
+    it(`sets only variables the ${app} app reads on compose service "${name}"`, async () => {
+      const env = environment(service(loadCompose(), name));
+      const read = await variablesOf(app, env);
+      const unread = Object.keys(env).filter((v) => !read.has(v) && !LIBRARY_VARIABLES.has(v));
+      assert.deepEqual(unread, [], `set in docker-compose.yml but never read by apps/${app}/src/config.ts`);
+    });
+
+    it(`gives compose service "${name}" an environment the ${app} app's loadConfig accepts`, async () => {
+      const env = environment(service(loadCompose(), name));
+      const loadConfig = await loadConfigOf(app);
+      assert.doesNotThrow(() => loadConfig(env));
+    });
+  }
+
+  for (const [type, name, app] of CLOUD_RUN_RESOURCES) {
+    it(`sets only variables the ${app} app reads on ${type}.${name}, none that Cloud Run sets or that switch to an emulator`, async () => {
+      const names = cloudRunContainers(resource(terraform, type, name)).flatMap(envNames);
+      assert.ok(names.length > 0, 'sets some variables');
+      const read = await variablesOf(app);
+      assert.deepEqual(
+        names.filter((v) => !read.has(v)),
+        [],
+        `set in Terraform but never read by apps/${app}/src/config.ts`,
+      );
+      assert.deepEqual(
+        names.filter(
+          (v) => CLOUD_RUN_VARIABLES.has(v) || LIBRARY_VARIABLES.has(v) || v.startsWith('CLOUD_RUN_TASK_'),
+        ),
+        [],
+      );
+    });
+  }
+
+  it('configures the same variables locally and on Cloud Run, apart from ports and emulator switches', () => {
+    const local = (svc: string): string[] =>
+      Object.keys(environment(service(loadCompose(), svc)))
+        .filter((v) => v !== 'PORT' && !LIBRARY_VARIABLES.has(v))
+        .sort();
+    const cloud = (type: string, name: string): string[] =>
+      cloudRunContainers(resource(terraform, type, name))
+        .flatMap(envNames)
+        .sort();
+    const onlyLocal = (svc: string, type: string, name: string): string[] =>
+      local(svc).filter((v) => !cloud(type, name).includes(v));
+    assert.deepEqual(onlyLocal('web', 'google_cloud_run_v2_service', 'web'), []);
+    assert.deepEqual(onlyLocal('worker', 'google_cloud_run_v2_service', 'worker'), []);
+    assert.deepEqual(onlyLocal('backfill', 'google_cloud_run_v2_job', 'backfill'), []);
+  });
+});

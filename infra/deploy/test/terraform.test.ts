@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { type Json, block, blocks, isRecord, isString } from './repo.js';
+import {
+  type TerraformFile,
+  cloudRunContainers,
+  merged,
+  parseTerraform,
+  referencesIn,
+  resource,
+  resourcesOfType,
+} from './terraform.js';
+
+describe('infra/terraform', () => {
+  let files: TerraformFile[] = [];
+  let locals: Json = {};
+
+  /** A value, with a bare `${local.x}` replaced by the local's literal value. */
+  const literal = (value: unknown): unknown => {
+    const m = isString(value) ? /^\$\{local\.(\w+)\}$/.exec(value) : null;
+    return m?.[1] !== undefined ? locals[m[1]] : value;
+  };
+
+  before(async () => {
+    files = await parseTerraform();
+    locals = merged(files, 'locals');
+  });
+
+  it('parses every .tf file with the HCL parser', () => {
+    assert.ok(files.length >= 5, `expected the Terraform split into several files, got ${files.length}`);
+    for (const file of files) assert.ok(Object.keys(file.body).length > 0, `${file.name} has blocks`);
+  });
+
+  it('uses only declared variables, and uses every variable it declares', async () => {
+    const declared = new Set(Object.keys(merged(files, 'variable')));
+    const used = new Set<string>();
+    for (const { body } of files) {
+      // A variable's own validation block refers to it without using it.
+      const { variable: _declarations, ...rest } = body;
+      for (const ref of await referencesIn(rest)) {
+        const m = /^var\.([A-Za-z_][\w-]*)/.exec(ref);
+        if (m?.[1] !== undefined) used.add(m[1]);
+      }
+    }
+    assert.deepEqual([...used].filter((v) => !declared.has(v)).sort(), [], 'used but not declared');
+    assert.deepEqual([...declared].filter((v) => !used.has(v)).sort(), [], 'declared but never used');
+  });
+
+  it('refers only to locals, resources and data sources it defines', async () => {
+    const resources = merged(files, 'resource');
+    const data = merged(files, 'data');
+    const defined = (kinds: Json, type: string, name: string | undefined): boolean => {
+      const byName = kinds[type];
+      return name !== undefined && isRecord(byName) && name.replace(/\[.*$/, '') in byName;
+    };
+    const missing: string[] = [];
+    for (const { body } of files) {
+      for (const ref of await referencesIn(body)) {
+        const [head = '', second, third] = ref.split('.');
+        const ok =
+          head === 'local'
+            ? second !== undefined && second in locals
+            : head === 'data'
+              ? defined(data, second ?? '', third)
+              : /^(google|random)_/.test(head)
+                ? defined(resources, head, second)
+                : true; // var.*, each.*, count.*, the dynamic block's iterator
+        if (!ok) missing.push(ref);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it('declares project, region, bucket, both images, delivery mode (pull or push) and web access', () => {
+    const variables = merged(files, 'variable');
+    for (const name of [
+      'project',
+      'region',
+      'bucket_name',
+      'web_image',
+      'worker_image',
+      'delivery_mode',
+      'web_public',
+    ]) {
+      assert.ok(name in variables, `variable "${name}"`);
+    }
+    const mode = (variables.delivery_mode as Json[])[0];
+    assert.equal(mode?.default, 'pull');
+    const condition = block(mode, 'validation').condition;
+    assert.ok(isString(condition) && condition.includes('"pull"') && condition.includes('"push"'));
+  });
+
+  it('keeps the bucket private: uniform access and public access prevention enforced', () => {
+    const bucket = resource(files, 'google_storage_bucket', 'uploads');
+    assert.equal(bucket.uniform_bucket_level_access, true);
+    assert.equal(bucket.public_access_prevention, 'enforced');
+    assert.equal(bucket.name, '${var.bucket_name}');
+  });
+
+  it('notifies the topic of OBJECT_FINALIZE with JSON_API_V1 payloads, published by the Cloud Storage service agent', () => {
+    const notification = resource(files, 'google_storage_notification', 'finalize');
+    assert.deepEqual(notification.event_types, ['OBJECT_FINALIZE']);
+    assert.equal(notification.payload_format, 'JSON_API_V1');
+    assert.equal(notification.topic, '${google_pubsub_topic.notifications[0].id}');
+
+    const grant = resource(files, 'google_pubsub_topic_iam_member', 'gcs_publishes_notifications');
+    assert.equal(grant.role, 'roles/pubsub.publisher');
+    assert.equal(grant.member, '${local.gcs_service_agent}');
+    assert.match(
+      String(locals.gcs_service_agent),
+      /data\.google_storage_project_service_account\.gcs\.email_address/,
+    );
+    assert.deepEqual(notification.depends_on, [
+      '${google_pubsub_topic_iam_member.gcs_publishes_notifications}',
+    ]);
+  });
+
+  it('gives the pull subscription a dead-letter topic, bounded attempts, exponential backoff and a 60 s ack deadline', () => {
+    const sub = resource(files, 'google_pubsub_subscription', 'thumbnailer');
+    const ack = Number(literal(sub.ack_deadline_seconds));
+    // Pub/Sub allows 10–600 s; one image is bounded at 20 s, so the deadline must exceed that.
+    assert.ok(ack > 20 && ack <= 600, `ack deadline ${ack}`);
+    const dead = block(sub, 'dead_letter_policy');
+    assert.equal(dead.dead_letter_topic, '${google_pubsub_topic.dead_letter[0].id}');
+    const attempts = Number(literal(dead.max_delivery_attempts));
+    assert.ok(attempts >= 5 && attempts <= 100, `max delivery attempts ${attempts} (Pub/Sub allows 5–100)`);
+    const retry = block(sub, 'retry_policy');
+    assert.ok(isString(retry.minimum_backoff) && isString(retry.maximum_backoff));
+    assert.ok(parseInt(retry.minimum_backoff) < parseInt(retry.maximum_backoff));
+    assert.ok(parseInt(retry.maximum_backoff) <= 600);
+    // The Pub/Sub service agent forwards to the dead-letter topic.
+    assert.equal(
+      resource(files, 'google_pubsub_topic_iam_member', 'pubsub_agent_dead_letters').role,
+      'roles/pubsub.publisher',
+    );
+    assert.equal(
+      resource(files, 'google_pubsub_subscription_iam_member', 'pubsub_agent_forwards').role,
+      'roles/pubsub.subscriber',
+    );
+  });
+
+  it('runs the pull-mode worker with CPU always allocated and one instance minimum, and lets push mode scale to zero', () => {
+    const worker = resource(files, 'google_cloud_run_v2_service', 'worker');
+    const template = block(worker, 'template');
+    assert.equal(block(template, 'scaling').min_instance_count, '${local.pull ? 1 : 0}');
+    const [container] = cloudRunContainers(worker);
+    assert.equal(block(container, 'resources').cpu_idle, '${local.push}');
+    assert.equal(locals.pull, '${var.delivery_mode == "pull"}');
+    assert.equal(locals.push, '${var.delivery_mode == "push"}');
+  });
+
+  it('sends finalized objects to POST /event through an Eventarc trigger with its own account in push mode, and nobody else may invoke the worker', () => {
+    const trigger = resource(files, 'google_eventarc_trigger', 'finalized');
+    assert.equal(trigger.count, '${local.push ? 1 : 0}');
+    const criteria = new Map(blocks(trigger, 'matching_criteria').map((c) => [c.attribute, c.value]));
+    assert.equal(criteria.get('type'), 'google.cloud.storage.object.v1.finalized');
+    assert.equal(criteria.get('bucket'), '${google_storage_bucket.uploads.name}');
+    const target = block(block(trigger, 'destination'), 'cloud_run_service');
+    assert.equal(target.service, '${google_cloud_run_v2_service.worker.name}');
+    assert.equal(target.path, '/event');
+    assert.equal(trigger.service_account, '${google_service_account.eventarc[0].email}');
+
+    const worker = resource(files, 'google_cloud_run_v2_service', 'worker');
+    assert.equal(worker.ingress, 'INGRESS_TRAFFIC_INTERNAL_ONLY');
+    const invokers = [...resourcesOfType(files, 'google_cloud_run_v2_service_iam_member').values()].filter(
+      (m) => m.name === '${google_cloud_run_v2_service.worker.name}',
+    );
+    assert.deepEqual(
+      invokers.map((m) => m.member),
+      ['${google_service_account.eventarc[0].member}'],
+    );
+  });
+
+  it('grants bucket- and subscription-level roles only, except the two project roles Eventarc requires', () => {
+    const projectGrants = [...resourcesOfType(files, 'google_project_iam_member').values()];
+    assert.deepEqual(
+      projectGrants.map((g) => `${String(g.role)} ${String(g.member)} ${String(g.count)}`).sort(),
+      [
+        'roles/eventarc.eventReceiver ${google_service_account.eventarc[0].member} ${local.push ? 1 : 0}',
+        'roles/pubsub.publisher ${local.gcs_service_agent} ${local.push ? 1 : 0}',
+      ],
+    );
+    for (const broad of ['google_project_iam_binding', 'google_project_iam_policy']) {
+      assert.equal(resourcesOfType(files, broad).size, 0, `no ${broad}`);
+    }
+
+    const bucketRoles = (name: string): unknown =>
+      resource(files, 'google_storage_bucket_iam_member', name).for_each;
+    assert.equal(
+      bucketRoles('web'),
+      '${toset(["roles/storage.objectCreator", "roles/storage.objectViewer"])}',
+    );
+    assert.equal(
+      bucketRoles('worker'),
+      '${toset(["roles/storage.objectViewer", "roles/storage.objectCreator"])}',
+    );
+    assert.equal(
+      resource(files, 'google_storage_bucket_iam_member', 'web').member,
+      '${google_service_account.web.member}',
+    );
+    assert.equal(
+      resource(files, 'google_storage_bucket_iam_member', 'worker').member,
+      '${google_service_account.worker.member}',
+    );
+    const subscriber = resource(files, 'google_pubsub_subscription_iam_member', 'worker');
+    assert.equal(subscriber.role, 'roles/pubsub.subscriber');
+    assert.equal(subscriber.subscription, '${google_pubsub_subscription.thumbnailer[0].name}');
+  });
+
+  it('runs each app under its own service account, from its own image', () => {
+    const web = resource(files, 'google_cloud_run_v2_service', 'web');
+    const worker = resource(files, 'google_cloud_run_v2_service', 'worker');
+    const job = resource(files, 'google_cloud_run_v2_job', 'backfill');
+    assert.equal(block(web, 'template').service_account, '${google_service_account.web.email}');
+    assert.equal(block(worker, 'template').service_account, '${google_service_account.worker.email}');
+    assert.equal(
+      block(block(job, 'template'), 'template').service_account,
+      '${google_service_account.worker.email}',
+    );
+    assert.equal(cloudRunContainers(web)[0]?.image, '${var.web_image}');
+    assert.equal(cloudRunContainers(worker)[0]?.image, '${var.worker_image}');
+    assert.equal(cloudRunContainers(job)[0]?.image, '${var.worker_image}');
+    const publicWeb = resource(files, 'google_cloud_run_v2_service_iam_member', 'web_public');
+    assert.equal(publicWeb.count, '${var.web_public ? 1 : 0}');
+    assert.equal(publicWeb.member, 'allUsers');
+  });
+
+  it('runs the backfill job as the worker image’s backfill entry point, sharded over several tasks', () => {
+    const job = resource(files, 'google_cloud_run_v2_job', 'backfill');
+    const [container] = cloudRunContainers(job);
+    const entry = ['node', ...(container?.args as string[])].join(' ');
+    assert.deepEqual(container?.command, ['node']);
+    assert.equal(entry, 'node apps/worker/dist/backfill-main.js');
+    assert.equal(block(job, 'template').task_count, '${var.backfill_task_count}');
+  });
+
+  it('outputs the URLs, the bucket, the topic and the subscription', () => {
+    const outputs = merged(files, 'output');
+    for (const name of ['web_url', 'worker_url', 'bucket', 'topic', 'subscription'])
+      assert.ok(name in outputs, name);
+  });
+});

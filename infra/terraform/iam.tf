@@ -1,0 +1,48 @@
+# One service account per role, each with only what it uses. No project-wide role is granted except the two that
+# Eventarc's Cloud Storage triggers require (push mode only, see eventarc.tf).
+
+resource "google_service_account" "web" {
+  project      = var.project
+  account_id   = "${local.name}-web"
+  display_name = "thumbnailer web (uploads originals, reads thumbnails)"
+}
+
+resource "google_service_account" "worker" {
+  project      = var.project
+  account_id   = "${local.name}-worker"
+  display_name = "thumbnailer worker and backfill job (reads originals, writes thumbnails)"
+}
+
+# web: create-only writes of originals and reads of thumbnails. objectCreator cannot overwrite or delete
+# (an overwrite needs storage.objects.delete), which is what the create-only upload expects.
+resource "google_storage_bucket_iam_member" "web" {
+  for_each = toset(["roles/storage.objectCreator", "roles/storage.objectViewer"])
+  bucket   = google_storage_bucket.uploads.name
+  role     = each.value
+  member   = google_service_account.web.member
+}
+
+# worker: read (and list, for backfill) originals, create thumbnails; no delete.
+resource "google_storage_bucket_iam_member" "worker" {
+  for_each = toset(["roles/storage.objectViewer", "roles/storage.objectCreator"])
+  bucket   = google_storage_bucket.uploads.name
+  role     = each.value
+  member   = google_service_account.worker.member
+}
+
+# worker: pull from its own subscription only.
+resource "google_pubsub_subscription_iam_member" "worker" {
+  count        = local.pull ? 1 : 0
+  project      = var.project
+  subscription = google_pubsub_subscription.thumbnailer[0].name
+  role         = "roles/pubsub.subscriber"
+  member       = google_service_account.worker.member
+}
+
+# web: read its cookie-signing secret.
+resource "google_secret_manager_secret_iam_member" "web_session_secret" {
+  project   = var.project
+  secret_id = google_secret_manager_secret.session.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.web.member
+}

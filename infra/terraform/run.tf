@@ -1,0 +1,261 @@
+# ---- web ----
+
+# SESSION_SECRET signs the flash-message cookie; every instance must share it. (The value is in the Terraform
+# state: keep the state in a private backend.)
+resource "random_password" "session" {
+  length  = 48
+  special = false
+}
+
+resource "google_secret_manager_secret" "session" {
+  project   = var.project
+  secret_id = "${local.name}-session-secret"
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_secret_manager_secret_version" "session" {
+  secret      = google_secret_manager_secret.session.id
+  secret_data = random_password.session.result
+}
+
+resource "google_cloud_run_v2_service" "web" {
+  project             = var.project
+  name                = "${local.name}-web"
+  location            = var.region
+  ingress             = "INGRESS_TRAFFIC_ALL"
+  deletion_protection = var.deletion_protection
+
+  template {
+    service_account                  = google_service_account.web.email
+    max_instance_request_concurrency = 40
+    timeout                          = "60s"
+
+    scaling {
+      min_instance_count = 0 # scales to zero: a cold start costs ~1 s on the first page view
+      max_instance_count = var.web_max_instances
+    }
+
+    containers {
+      image = var.web_image
+
+      ports {
+        container_port = 8080 # Cloud Run sets PORT itself
+      }
+
+      env {
+        name  = "UPLOAD_BUCKET"
+        value = google_storage_bucket.uploads.name
+      }
+      env {
+        name  = "GOOGLE_CLOUD_PROJECT"
+        value = var.project
+      }
+      env {
+        name  = "THUMBNAIL_PREFIX"
+        value = var.thumbnail_prefix
+      }
+      env {
+        name  = "MAX_UPLOAD_BYTES"
+        value = tostring(var.max_upload_bytes)
+      }
+      env {
+        name = "SESSION_SECRET"
+        value_source {
+          secret_key_ref {
+            secret  = google_secret_manager_secret.session.secret_id
+            version = "latest"
+          }
+        }
+      }
+
+      resources {
+        limits = {
+          cpu    = "1"
+          memory = "1Gi" # one decoded upload at a time per request, bounded at 8192×8192
+        }
+        cpu_idle          = true # CPU only while serving requests
+        startup_cpu_boost = true
+      }
+
+      startup_probe {
+        http_get {
+          path = "/healthz"
+        }
+        period_seconds    = 2
+        failure_threshold = 15
+      }
+
+      liveness_probe {
+        http_get {
+          path = "/healthz"
+        }
+        period_seconds = 30
+      }
+    }
+  }
+
+  depends_on = [
+    google_project_service.apis,
+    google_secret_manager_secret_version.session,
+    google_secret_manager_secret_iam_member.web_session_secret,
+  ]
+}
+
+resource "google_cloud_run_v2_service_iam_member" "web_public" {
+  count    = var.web_public ? 1 : 0
+  project  = var.project
+  location = google_cloud_run_v2_service.web.location
+  name     = google_cloud_run_v2_service.web.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# ---- worker ----
+# pull mode: the worker pulls continuously, so it needs CPU outside requests (cpu_idle = false, "instance-based
+# billing") and at least one instance (min 1). push mode: Eventarc's requests are the work; it scales to zero.
+
+resource "google_cloud_run_v2_service" "worker" {
+  project             = var.project
+  name                = "${local.name}-worker"
+  location            = var.region
+  ingress             = "INGRESS_TRAFFIC_INTERNAL_ONLY" # Eventarc counts as internal; nobody else calls it
+  deletion_protection = var.deletion_protection
+
+  template {
+    service_account                  = google_service_account.worker.email
+    max_instance_request_concurrency = 2 * var.worker_cpu
+    timeout                          = "120s"
+
+    scaling {
+      min_instance_count = local.pull ? 1 : 0
+      max_instance_count = var.worker_max_instances
+    }
+
+    containers {
+      image = var.worker_image
+
+      ports {
+        container_port = 8080
+      }
+
+      env {
+        name  = "GOOGLE_CLOUD_PROJECT"
+        value = var.project
+      }
+      dynamic "env" {
+        for_each = local.pull ? [google_pubsub_subscription.thumbnailer[0].id] : []
+        content {
+          name  = "PUBSUB_SUBSCRIPTION"
+          value = env.value
+        }
+      }
+      env {
+        name  = "THUMBNAIL_PREFIX"
+        value = var.thumbnail_prefix
+      }
+      env {
+        name  = "THUMBNAIL_SIZE"
+        value = tostring(var.thumbnail_size)
+      }
+      env {
+        name  = "MAX_CONCURRENCY"
+        value = tostring(2 * var.worker_cpu)
+      }
+
+      resources {
+        limits = {
+          cpu    = tostring(var.worker_cpu)
+          memory = "2Gi" # MAX_CONCURRENCY decoded images at once
+        }
+        cpu_idle          = local.push
+        startup_cpu_boost = true
+      }
+
+      startup_probe {
+        http_get {
+          path = "/healthz"
+        }
+        period_seconds    = 2
+        failure_threshold = 15
+      }
+
+      liveness_probe {
+        http_get {
+          path = "/healthz"
+        }
+        period_seconds = 30
+      }
+    }
+  }
+
+  depends_on = [
+    google_project_service.apis,
+    google_pubsub_subscription_iam_member.worker,
+    google_storage_bucket_iam_member.worker,
+  ]
+}
+
+# ---- backfill job: the worker image in job mode, sharded by Cloud Run's CLOUD_RUN_TASK_INDEX/COUNT ----
+
+resource "google_cloud_run_v2_job" "backfill" {
+  project             = var.project
+  name                = "${local.name}-backfill"
+  location            = var.region
+  deletion_protection = var.deletion_protection
+
+  template {
+    task_count  = var.backfill_task_count
+    parallelism = var.backfill_task_count
+
+    template {
+      service_account = google_service_account.worker.email
+      max_retries     = 1
+      timeout         = "3600s"
+
+      containers {
+        image   = var.worker_image
+        command = ["node"]
+        args    = ["apps/worker/dist/backfill-main.js"]
+
+        env {
+          name  = "UPLOAD_BUCKET"
+          value = google_storage_bucket.uploads.name
+        }
+        env {
+          name  = "INPUT_FOLDER"
+          value = var.backfill_input_folder == "" ? "gs://${google_storage_bucket.uploads.name}/" : var.backfill_input_folder
+        }
+        env {
+          name  = "GOOGLE_CLOUD_PROJECT"
+          value = var.project
+        }
+        env {
+          name  = "THUMBNAIL_PREFIX"
+          value = var.thumbnail_prefix
+        }
+        env {
+          name  = "THUMBNAIL_SIZE"
+          value = tostring(var.thumbnail_size)
+        }
+        env {
+          name  = "MAX_CONCURRENCY"
+          value = tostring(2 * var.worker_cpu)
+        }
+
+        resources {
+          limits = {
+            cpu    = tostring(var.worker_cpu)
+            memory = "2Gi"
+          }
+        }
+      }
+    }
+  }
+
+  depends_on = [google_project_service.apis, google_storage_bucket_iam_member.worker]
+}

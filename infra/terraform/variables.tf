@@ -1,0 +1,96 @@
+variable "project" {
+  description = "Google Cloud project id to deploy into."
+  type        = string
+}
+
+variable "region" {
+  description = "Region for Cloud Run, the Eventarc trigger and the bucket (a single region keeps storage and compute together)."
+  type        = string
+  default     = "europe-west1"
+}
+
+variable "bucket_name" {
+  description = "Globally unique name of the upload bucket (originals and thumbnails/)."
+  type        = string
+}
+
+variable "web_image" {
+  description = "Container image of the web app, built from apps/web/Dockerfile and pushed to Artifact Registry."
+  type        = string
+}
+
+variable "worker_image" {
+  description = "Container image of the worker, built from apps/worker/Dockerfile; the backfill job runs it too."
+  type        = string
+}
+
+variable "delivery_mode" {
+  description = "How the worker hears about new objects: \"pull\" (bucket notification → Pub/Sub topic → pull subscription; one always-on instance) or \"push\" (Eventarc CloudEvents to POST /event; scales to zero)."
+  type        = string
+  default     = "pull"
+
+  validation {
+    condition     = contains(["pull", "push"], var.delivery_mode)
+    error_message = "delivery_mode must be \"pull\" or \"push\"."
+  }
+}
+
+variable "web_public" {
+  description = "Whether anyone on the internet may open the upload page (roles/run.invoker for allUsers). When false, callers need run.invoker and an identity token (or IAP in front)."
+  type        = bool
+  default     = false
+}
+
+variable "thumbnail_prefix" {
+  description = "Folder for thumbnails inside the bucket (THUMBNAIL_PREFIX); objects under it are never processed."
+  type        = string
+  default     = "thumbnails/"
+}
+
+variable "thumbnail_size" {
+  description = "Bounding box edge of a thumbnail in pixels (THUMBNAIL_SIZE)."
+  type        = number
+  default     = 100
+}
+
+variable "max_upload_bytes" {
+  description = "Largest accepted upload (MAX_UPLOAD_BYTES); Cloud Run's own request limit is 32 MiB."
+  type        = number
+  default     = 20971520
+}
+
+variable "worker_cpu" {
+  description = "vCPUs per worker instance; MAX_CONCURRENCY is twice this."
+  type        = number
+  default     = 1
+}
+
+variable "worker_max_instances" {
+  description = "Upper bound on worker instances (cost ceiling)."
+  type        = number
+  default     = 3
+}
+
+variable "web_max_instances" {
+  description = "Upper bound on web instances (cost ceiling)."
+  type        = number
+  default     = 3
+}
+
+variable "backfill_task_count" {
+  description = "Tasks per backfill job execution; each takes its shard (CLOUD_RUN_TASK_INDEX of CLOUD_RUN_TASK_COUNT)."
+  type        = number
+  default     = 4
+}
+
+variable "backfill_input_folder" {
+  description = "INPUT_FOLDER of the backfill job; empty means the whole bucket. Override per execution with gcloud run jobs execute --update-env-vars."
+  type        = string
+  default     = ""
+}
+
+variable "deletion_protection" {
+  description = "Protect the Cloud Run services and job from terraform destroy."
+  type        = bool
+  default     = true
+}
