@@ -7,3 +7,5 @@ export * from './probe.js';
 export * from './naming.js';
 export { sniffFormat } from './sniff.js';
 export type { ImageInput } from './input.js';
+export * from './idempotency.js';
+export * from './storage.js';

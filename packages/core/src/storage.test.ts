@@ -1,0 +1,60 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { TransientError } from './errors.js';
+import { httpStatus, isTransientStorageError, rethrowStorageError } from './storage.js';
+
+function withProps(message: string, props: Record<string, unknown>): Error {
+  return Object.assign(new Error(message), props);
+}
+
+describe('storage error classification', () => {
+  const transient: [string, unknown][] = [
+    ['503 from the API', withProps('Service Unavailable', { code: 503 })],
+    ['500 as a response status', withProps('boom', { response: { status: 500 } })],
+    ['429 rate limiting', withProps('Too Many Requests', { code: 429 })],
+    ['408 request timeout', withProps('timeout', { status: 408 })],
+    ['a refused connection', withProps('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' })],
+    ['a reset connection', withProps('read ECONNRESET', { code: 'ECONNRESET' })],
+    ['a timeout', withProps('ETIMEDOUT', { code: 'ETIMEDOUT' })],
+    [
+      'a refused connection wrapped in cause',
+      new Error('request failed', { cause: withProps('x', { code: 'ECONNREFUSED' }) }),
+    ],
+    ['an aborted request', withProps('aborted', { name: 'AbortError' })],
+    ['a socket hang up', new Error('socket hang up')],
+  ];
+  for (const [what, err] of transient) {
+    it(`treats ${what} as transient`, () => assert.equal(isTransientStorageError(err), true));
+  }
+
+  const permanent: [string, unknown][] = [
+    ['404', withProps('Not Found', { code: 404 })],
+    ['403', withProps('Forbidden', { code: 403 })],
+    ['412', withProps('Precondition Failed', { code: 412 })],
+    ['a programming error', new TypeError('x is not a function')],
+    ['a non-object', 'oops'],
+  ];
+  for (const [what, err] of permanent) {
+    it(`treats ${what} as permanent`, () => assert.equal(isTransientStorageError(err), false));
+  }
+
+  it('reads the HTTP status from code, status or response.status', () => {
+    assert.equal(httpStatus(withProps('', { code: 412 })), 412);
+    assert.equal(httpStatus(withProps('', { status: '404' })), 404);
+    assert.equal(httpStatus(withProps('', { response: { status: 503 } })), 503);
+    assert.equal(httpStatus(withProps('', { code: 'ECONNRESET' })), undefined);
+  });
+
+  it('rethrows transient errors as TransientError(storage_unavailable) and others unchanged', () => {
+    assert.throws(
+      () => rethrowStorageError(withProps('down', { code: 503 }), 'a test'),
+      (err: unknown) =>
+        err instanceof TransientError && err.code === 'storage_unavailable' && /a test/.test(err.message),
+    );
+    const permanent = withProps('Forbidden', { code: 403 });
+    assert.throws(
+      () => rethrowStorageError(permanent, 'a test'),
+      (err: unknown) => err === permanent,
+    );
+  });
+});
