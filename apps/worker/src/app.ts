@@ -10,7 +10,7 @@ import { parseHttpEvent } from './events.js';
 import { errorOutcome, httpStatus, logOutcome, responseBody } from './outcomes.js';
 import type { Pipeline } from './pipeline.js';
 import { traceFields } from './logging.js';
-import { TransientError } from '@thumbnailer/core';
+import { idempotencyKey, TransientError } from '@thumbnailer/core';
 
 export interface AppDeps {
   pipeline: Pipeline;
@@ -37,7 +37,7 @@ export function createApp({ pipeline, logger, projectId, signal }: AppDeps): Exp
     if (signal?.aborted) throw new TransientError('shutting_down', 'the worker is shutting down');
     const body: unknown = req.body;
     const event = parseHttpEvent({ headers: req.headers, body: typeof body === 'string' ? body : '' });
-    res.locals.key = `${event.bucket}/${event.name}@${event.generation}`;
+    res.locals.key = idempotencyKey(event.bucket, event.name, event.generation);
     const outcome = await pipeline.process(event);
     logOutcome(logger, outcome, { via: event.via, ...(res.locals.trace as object) });
     res.status(httpStatus(outcome)).json(responseBody(outcome));

@@ -7,7 +7,7 @@ import { HTTP, type CloudEventV1 } from 'cloudevents';
 import { EventError } from './errors.js';
 import { isGeneration, isNonEmptyString, isPlainObject, isString, isStringRecord } from './guards.js';
 
-export type EventSource = 'pull' | 'cloudevent' | 'push';
+export type EventSource = 'pull' | 'cloudevent' | 'push' | 'backfill';
 
 export interface ObjectEvent {
   via: EventSource;

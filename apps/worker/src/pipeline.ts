@@ -9,27 +9,28 @@
 import {
   createThumbnail,
   formatTimestamp,
+  idempotencyKey,
   isImageError,
   isUnderPrefix,
+  thumbnailObjectName,
   TransientError,
+  type ClaimResult,
+  type ClaimStore,
+  type IdempotencyMap,
+  type StorageAdapter,
+  type StoredObject,
 } from '@thumbnailer/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { RetryLaterError } from './errors.js';
 import type { ObjectEvent } from './events.js';
 import type { Outcome } from './outcomes.js';
-import type { BucketPorts, ClaimResult, Memo } from './ports.js';
 
 export interface PipelineOptions {
-  /** The ports for one bucket (object store + claim store); events may name any bucket. */
-  bucket(name: string): BucketPorts;
-  memo: Memo;
-  keyOf(bucket: string, name: string, generation: string): string;
-  thumbnailName(
-    prefix: string,
-    source: { name: string; generation: string; created: Date },
-    extension: string,
-  ): string;
+  /** The storage adapter and claim store of one bucket; events may name any bucket. */
+  bucket(name: string): BucketServices;
+  /** The in-process idempotency map (before the cross-instance claim). */
+  memo: Pick<IdempotencyMap, 'begin' | 'finish'>;
   thumbnailPrefix: string;
   thumbnailSize: number;
   /** Images processed at once by this instance, whatever the input. */
@@ -38,6 +39,11 @@ export interface PipelineOptions {
   /** Aborted on shutdown: no new work starts, it is answered with retry. */
   signal?: AbortSignal;
   clock?: () => Date;
+}
+
+export interface BucketServices {
+  storage: StorageAdapter;
+  claims: Pick<ClaimStore, 'claim' | 'complete' | 'release'>;
 }
 
 export interface Pipeline {
@@ -72,69 +78,77 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   async function work(event: ObjectEvent, key: string): Promise<Outcome> {
-    const ports = options.bucket(event.bucket);
-    const claimed: ClaimResult = await ports.claims.claim(key);
+    const services = options.bucket(event.bucket);
+    const claimed: ClaimResult = await services.claims.claim(key);
     if (claimed.status === 'done') return { status: 'duplicate', key };
-    if (claimed.status === 'held')
-      throw new RetryLaterError('claim_held', `${key} is being processed by another instance`);
+    if (claimed.status === 'held') {
+      throw new RetryLaterError(
+        'claim_held',
+        `${key} is being processed by another instance (claim until ${claimed.until.toISOString()})`,
+      );
+    }
     const { claim } = claimed;
     try {
       const outcome = await limit(() => {
         assertServing();
-        return thumbnail(event, key, ports);
+        return thumbnail(event, key, services.storage);
       });
-      await ports.claims.complete(claim);
+      const completed = await services.claims.complete(claim);
+      if (completed.status === 'lost')
+        logger.warn({ key }, 'the claim expired before completion; the result stands');
       return outcome;
     } catch (err) {
-      await ports.claims.release(claim).catch((releaseErr: unknown) => {
+      await services.claims.release(claim).catch((releaseErr: unknown) => {
         logger.warn({ key, err: releaseErr }, 'could not release the claim; it expires with its lease');
       });
       throw err;
     }
   }
 
-  async function thumbnail(event: ObjectEvent, key: string, { objects }: BucketPorts): Promise<Outcome> {
+  /** The generation's creation time (timeCreated; else the generation itself, microseconds since the epoch). */
+  function createdAt(stat: StoredObject): Date {
+    return stat.timeCreated ?? new Date(Math.floor(Number(stat.generation) / 1000));
+  }
+
+  async function thumbnail(event: ObjectEvent, key: string, storage: StorageAdapter): Promise<Outcome> {
     const { name, generation, bucket } = event;
-    const stat = await objects.stat(name, generation);
+    const stat = await storage.stat(name, generation);
     if (stat === undefined) return skipped('gone or superseded (generation no longer exists)', key);
     if (stat.metadata.thumbnailOf !== undefined)
       return skipped('a thumbnail (has thumbnailOf metadata)', key);
     if (stat.size === 0) return skipped('an empty object', key);
-    const bytes = await objects.download(name, generation);
-    if (bytes === undefined) return skipped('gone or superseded (generation no longer exists)', key);
+    const downloaded = await storage.download(name, generation);
+    if (downloaded.status === 'gone') return skipped('gone or superseded (generation no longer exists)', key);
 
     let thumb;
     try {
-      thumb = await createThumbnail(bytes, { size: thumbnailSize });
+      thumb = await createThumbnail(downloaded.data, { size: thumbnailSize });
     } catch (err) {
       if (isImageError(err)) return skipped(`${err.code}: ${err.message}`, key);
       throw err;
     }
 
-    const target = options.thumbnailName(
-      thumbnailPrefix,
-      { name, generation, created: stat.created },
-      thumb.extension,
-    );
-    const created = await objects.createOnly(target, thumb.data, {
+    const created = createdAt(stat);
+    const target = thumbnailObjectName(thumbnailPrefix, { name, generation, created }, thumb.extension);
+    const written = await storage.createOnly(target, thumb.data, {
       contentType: thumb.contentType,
       metadata: { thumbnailOf: `gs://${bucket}/${name}`, sourceGeneration: generation },
     });
-    if (!created) return { status: 'duplicate', key };
-    const written = clock();
+    if (written.status === 'exists') return { status: 'duplicate', key };
+    const uri = `gs://${bucket}/${target}`;
     logger.info(
       {
         key,
-        thumbnail: `gs://${bucket}/${target}`,
+        thumbnail: uri,
         width: thumb.width,
         height: thumb.height,
         format: thumb.format,
-        folder: formatTimestamp(stat.created),
-        ...(event.eventTime ? { latencyMs: written.getTime() - event.eventTime.getTime() } : {}),
+        folder: formatTimestamp(created),
+        ...(event.eventTime ? { latencyMs: clock().getTime() - event.eventTime.getTime() } : {}),
       },
       'thumbnail written',
     );
-    return { status: 'processed', key, thumbnail: `gs://${bucket}/${target}` };
+    return { status: 'processed', key, thumbnail: uri };
   }
 
   async function run(event: ObjectEvent, key: string): Promise<Outcome> {
@@ -155,7 +169,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     async process(event) {
       const early = filterEvent(event, thumbnailPrefix);
       if (early !== undefined) return skipped(early);
-      const key = options.keyOf(event.bucket, event.name, event.generation);
+      const key = idempotencyKey(event.bucket, event.name, event.generation);
       assertServing();
 
       const state = memo.begin(key);

@@ -1,59 +1,48 @@
 /**
- * Builds the pipeline from clients made in main.ts / backfill-main.ts: the storage adapter, the in-process
- * idempotency map and the cross-instance claim store, per bucket.
+ * Builds the pipeline from clients made in main.ts / backfill-main.ts: core's storage adapter and claim store per
+ * bucket, and one in-process idempotency map.
  */
 import type { Storage } from '@google-cloud/storage';
-import { thumbnailObjectName } from '@thumbnailer/core';
+import { ClaimStore, IdempotencyMap, StorageAdapter } from '@thumbnailer/core';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
-import { bucketObjects } from './gcs.js';
-import { createPipeline, type Pipeline } from './pipeline.js';
-import type { BucketPorts, Claims, Memo } from './ports.js';
+import { createPipeline, type BucketServices, type Pipeline } from './pipeline.js';
 
 export interface PipelineServices {
   storage: Storage;
   config: Pick<WorkerConfig, 'thumbnailPrefix' | 'thumbnailSize' | 'maxConcurrency'>;
   logger: Logger;
   signal?: AbortSignal;
+  /** How long a claim blocks other instances if this one dies mid-image. */
+  claimLeaseMs?: number;
 }
 
-// Interim until core's IdempotencyMap / ClaimStore land.
-function interimMemo(): Memo {
-  const states = new Map<string, 'in-flight' | 'done'>();
-  return {
-    begin(key) {
-      const state = states.get(key);
-      if (state) return state;
-      states.set(key, 'in-flight');
-      return 'started';
-    },
-    finish(key, ok) {
-      if (ok) states.set(key, 'done');
-      else states.delete(key);
-    },
-  };
-}
+/** Long enough for any image under the per-image time bound; short enough that a crash does not stall a key. */
+const CLAIM_LEASE_MS = 2 * 60_000;
 
-const interimClaims: Claims = {
-  claim: () => Promise.resolve({ status: 'claimed', claim: undefined }),
-  complete: () => Promise.resolve(),
-  release: () => Promise.resolve(),
-};
-
-export function createWorkerPipeline({ storage, config, logger, signal }: PipelineServices): Pipeline {
-  const buckets = new Map<string, BucketPorts>();
+export function createWorkerPipeline({
+  storage,
+  config,
+  logger,
+  signal,
+  claimLeaseMs,
+}: PipelineServices): Pipeline {
+  const buckets = new Map<string, BucketServices>();
   return createPipeline({
     bucket(name) {
-      let ports = buckets.get(name);
-      if (!ports) {
-        ports = { objects: bucketObjects(storage.bucket(name)), claims: interimClaims };
-        buckets.set(name, ports);
+      let services = buckets.get(name);
+      if (!services) {
+        const adapter = new StorageAdapter(storage.bucket(name));
+        const claims = new ClaimStore(adapter, {
+          prefix: config.thumbnailPrefix,
+          leaseMs: claimLeaseMs ?? CLAIM_LEASE_MS,
+        });
+        services = { storage: adapter, claims };
+        buckets.set(name, services);
       }
-      return ports;
+      return services;
     },
-    memo: interimMemo(),
-    keyOf: (bucket, name, generation) => `${bucket}/${name}@${generation}`,
-    thumbnailName: thumbnailObjectName,
+    memo: new IdempotencyMap(),
     thumbnailPrefix: config.thumbnailPrefix,
     thumbnailSize: config.thumbnailSize,
     maxConcurrency: config.maxConcurrency,

@@ -1,0 +1,54 @@
+/**
+ * `npm run backfill` / the Cloud Run Job entry point: wiring only (the logic is in backfill.ts).
+ * Exit status: 0 when nothing failed, 1 otherwise (or when the configuration is unusable).
+ */
+import { Storage } from '@google-cloud/storage';
+import { StorageAdapter } from '@thumbnailer/core';
+import sharp from 'sharp';
+import { runBackfill } from './backfill.js';
+import { loadConfig, type InputFolder, type WorkerConfig } from './config.js';
+import { createLogger } from './logging.js';
+import { createWorkerPipeline } from './services.js';
+
+// As in main.ts: parallelism comes from several images at once, one libvips thread each.
+sharp.concurrency(1);
+
+let config: WorkerConfig;
+let input: InputFolder;
+try {
+  config = loadConfig();
+  if (!config.inputFolder) throw new Error('INPUT_FOLDER is required for the backfill (gs://bucket/prefix/)');
+  input = config.inputFolder;
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
+
+const logger = createLogger({ level: config.logLevel, service: 'backfill' });
+const storage = new Storage(config.projectId ? { projectId: config.projectId } : {});
+const pipeline = createWorkerPipeline({ storage, config, logger });
+
+try {
+  const summary = await runBackfill({
+    storage: new StorageAdapter(storage.bucket(input.bucket)),
+    prefix: input.prefix,
+    thumbnailPrefix: config.thumbnailPrefix,
+    taskIndex: config.taskIndex,
+    taskCount: config.taskCount,
+    pipeline,
+    logger,
+    concurrency: config.maxConcurrency,
+    progress: process.stderr,
+  });
+  if (process.stderr.isTTY) {
+    process.stderr.write(
+      `backfill ${input.prefix ? `gs://${input.bucket}/${input.prefix}` : `gs://${input.bucket}`} task ${config.taskIndex}/${config.taskCount}: ` +
+        `${summary.total} objects, processed ${summary.processed}, duplicate ${summary.duplicate}, ` +
+        `skipped ${summary.skipped}, failed ${summary.failed} in ${summary.seconds}s\n`,
+    );
+  }
+  process.exitCode = summary.failed > 0 ? 1 : 0;
+} catch (err) {
+  logger.fatal({ err }, 'backfill failed');
+  process.exitCode = 1;
+}

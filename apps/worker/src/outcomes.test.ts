@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ImageError, TransientError } from '@thumbnailer/core';
+import { EventError, RetryLaterError } from './errors.js';
+import { errorOutcome, httpStatus, responseBody, shouldAck } from './outcomes.js';
+
+describe('errorOutcome', () => {
+  const cases: { name: string; err: unknown; status: number; ack: boolean; body: object }[] = [
+    {
+      name: 'an unusable event is a 400 error, acked once',
+      err: new EventError('malformed_event', 'request has an empty body'),
+      status: 400,
+      ack: true,
+      body: { status: 'error', error: 'request has an empty body' },
+    },
+    {
+      name: 'an image refusal is a permanent skip, acked once',
+      err: new ImageError('pixel_limit', 'too many pixels'),
+      status: 200,
+      ack: true,
+      body: { status: 'skipped', reason: 'pixel_limit: too many pixels' },
+    },
+    {
+      name: 'storage being unavailable is a 503 retry, nacked',
+      err: new TransientError('storage_unavailable', 'storage unavailable'),
+      status: 503,
+      ack: false,
+      body: { status: 'retry', error: 'storage unavailable' },
+    },
+    {
+      name: 'shutting down is a 503 retry, nacked',
+      err: new TransientError('shutting_down', 'the worker is shutting down'),
+      status: 503,
+      ack: false,
+      body: { status: 'retry', error: 'the worker is shutting down' },
+    },
+    {
+      name: 'a claim held elsewhere is a 503 retry, nacked',
+      err: new RetryLaterError('claim_held', 'held'),
+      status: 503,
+      ack: false,
+      body: { status: 'retry', error: 'held' },
+    },
+    {
+      name: 'an unexpected error is retried rather than dropped',
+      err: new TypeError('boom'),
+      status: 503,
+      ack: false,
+      body: { status: 'retry', error: 'unexpected failure: boom' },
+    },
+    {
+      name: 'a body the parser refused (413) is a 400 error',
+      err: Object.assign(new Error('request entity too large'), { status: 413 }),
+      status: 400,
+      ack: true,
+      body: { status: 'error', error: 'request entity too large' },
+    },
+  ];
+  for (const { name, err, status, ack, body } of cases) {
+    it(name, () => {
+      const outcome = errorOutcome(err, 'b/o@1');
+      assert.equal(httpStatus(outcome), status);
+      assert.equal(shouldAck(outcome), ack);
+      assert.deepEqual(responseBody(outcome), body);
+    });
+  }
+});
