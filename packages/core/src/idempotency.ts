@@ -6,6 +6,10 @@
  * - `ClaimStore`: cross-instance, a create-only marker object per key in the bucket with a lease, so only one
  *   instance works on a generation at a time, a finished one is never redone, and a crashed worker's claim
  *   expires and is taken over by exactly one contender (compare-and-swap on the marker's generation).
+ *
+ * Every marker change is a whole-object write with `ifGenerationMatch` (0 to create, the last seen generation to
+ * change). Metadata PATCH preconditions are deliberately not used: fake-gcs-server ignores them, so a protocol
+ * built on them would pass against production and silently not against the emulator (or the reverse).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './timestamp.js';
@@ -178,35 +182,43 @@ export class ClaimStore {
   }
 
   /**
-   * Marks the key done, only if this claim still owns the marker (same generation and metageneration).
+   * Marks the key done, only if this claim still owns the marker (compare-and-swap on its generation).
    * 'lost': the lease expired and another instance took over; its create-only thumbnail write converges anyway.
    */
   async complete(claim: Claim): Promise<CompleteResult> {
-    const result = await this.#storage.updateMetadata(
-      claim.object,
-      { [META.state]: 'done' },
-      { ifGenerationMatch: claim.generation, ifMetagenerationMatch: claim.metageneration },
-    );
-    return result.status === 'updated' ? { status: 'completed' } : { status: 'lost' };
+    const result = await this.#swap(claim, 'done', claim.leaseExpiresAt);
+    return result ? { status: 'completed' } : { status: 'lost' };
   }
 
   /** Extends the lease of a claim still held; the returned claim replaces the old one. Undefined if lost. */
   async renew(claim: Claim): Promise<Claim | undefined> {
     const lease = new Date(this.#clock().getTime() + this.#leaseMs);
-    const result = await this.#storage.updateMetadata(
-      claim.object,
-      { [META.lease]: lease.toISOString() },
-      { ifGenerationMatch: claim.generation, ifMetagenerationMatch: claim.metageneration },
+    const object = await this.#swap(claim, 'claimed', lease);
+    return (
+      object && {
+        ...claim,
+        generation: object.generation,
+        metageneration: object.metageneration,
+        leaseExpiresAt: lease,
+      }
     );
-    if (result.status !== 'updated') return undefined;
-    return { ...claim, metageneration: result.object.metageneration, leaseExpiresAt: lease };
   }
 
-  /** Drops a claim after a transient failure so a redelivery can claim at once. No-op if no longer ours. */
+  /**
+   * Gives a claim up after a transient failure so a redelivery can claim at once: the marker is rewritten with
+   * an already expired lease (compare-and-swap, so a claim taken over meanwhile is left alone).
+   */
   async release(claim: Claim): Promise<void> {
-    await this.#storage.delete(claim.object, {
-      ifGenerationMatch: claim.generation,
-      ifMetagenerationMatch: claim.metageneration,
+    await this.#swap(claim, 'claimed', new Date(0));
+  }
+
+  /** Rewrites the marker only while it is still the generation this claim wrote. */
+  async #swap(claim: Claim, state: 'claimed' | 'done', lease: Date): Promise<StoredObject | undefined> {
+    const { data, metadata } = this.#markerBody(claim.key, state, lease);
+    const result = await this.#storage.replace(claim.object, claim.generation, data, {
+      contentType: 'application/json',
+      metadata,
     });
+    return result.status === 'replaced' ? result.object : undefined;
   }
 }

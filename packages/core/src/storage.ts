@@ -4,6 +4,9 @@
  * refused/reset connections, timeouts) into TransientError('storage_unavailable'). Anything else is rethrown.
  *
  * Retries are the client's: configure `retryOptions` on the Storage client in main.ts.
+ *
+ * Emulator difference: fake-gcs-server enforces `ifGenerationMatch` on uploads (createOnly, replace) but ignores
+ * preconditions on metadata PATCH and DELETE. Code that needs compare-and-swap uses `replace`.
  */
 import type { Bucket, File, FileMetadata } from '@google-cloud/storage';
 import { TransientError } from './errors.js';
@@ -101,8 +104,8 @@ function toStoredObject(bucket: string, m: FileMetadata): StoredObject {
   return {
     bucket,
     name: String(m.name),
-    generation: String(m.generation),
-    metageneration: String(m.metageneration),
+    generation: m.generation === undefined ? '' : String(m.generation),
+    metageneration: m.metageneration === undefined ? '' : String(m.metageneration),
     size: Number(m.size ?? 0),
     contentType: m.contentType,
     timeCreated: m.timeCreated ? new Date(m.timeCreated) : undefined,
