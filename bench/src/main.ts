@@ -1,1 +1,46 @@
-export {};
+// `npm run bench`: runs every benchmark suite in sequence (`--only core`, `--only knobs`; `--quick` for a smoke
+// run). Prints Markdown tables and verdicts; never exits non-zero on figures.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureCorpus } from './corpus.js';
+import { runCoreSuite } from './core.js';
+import { runKnobSuite } from './knobs.js';
+import { ensureTools } from './setup.js';
+import { BENCH_DIR, type SuiteContext } from './suite.js';
+
+const SUITES: Record<string, { rounds: number; run: (ctx: SuiteContext) => Promise<string> }> = {
+  core: { rounds: 3, run: runCoreSuite },
+  knobs: { rounds: 2, run: runKnobSuite },
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { only: { type: 'string', multiple: true }, quick: { type: 'boolean', default: false } },
+  });
+  const selected = values.only ?? Object.keys(SUITES);
+  const unknown = selected.filter((name) => !(name in SUITES));
+  if (unknown.length > 0) {
+    throw new Error(`unknown suite ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}`);
+  }
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const tools = await ensureTools(BENCH_DIR, log);
+  for (const problem of tools.problems) log(`warning: ${problem}`);
+  const corpus = await ensureCorpus(join(BENCH_DIR, '.corpus'), log);
+  const started = Date.now();
+  for (const name of selected) {
+    const suite = SUITES[name]!;
+    const ctx: SuiteContext = {
+      corpus,
+      tools,
+      rounds: values.quick ? 1 : suite.rounds,
+      passes: values.quick ? 1 : 2,
+      warmupPasses: 1,
+      log,
+    };
+    const report = await suite.run(ctx);
+    process.stdout.write(`\n## ${name}\n\n${report}\n`);
+  }
+  log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s (${new Date().toISOString()})`);
+}
+
+await main();

@@ -1,0 +1,19 @@
+// Target verdicts: met / not met with the figure, never an exit code.
+
+export interface Target {
+  name: string;
+  /** The measured figure, or undefined when it could not be measured. */
+  value: number | undefined;
+  /** 'atLeast': value ≥ bound meets the target; 'atMost': value ≤ bound does. */
+  kind: 'atLeast' | 'atMost';
+  bound: number;
+  unit: string;
+}
+
+export function verdictLine(target: Target): string {
+  const { name, value, kind, bound, unit } = target;
+  const wanted = `${kind === 'atLeast' ? '≥' : '≤'} ${bound}${unit}`;
+  if (value === undefined || !Number.isFinite(value)) return `- ${name} (${wanted}): not measured`;
+  const met = kind === 'atLeast' ? value >= bound : value <= bound;
+  return `- ${name} (${wanted}): ${met ? 'met' : 'NOT met'} — ${value.toFixed(2)}${unit}`;
+}
