@@ -18,7 +18,7 @@ describe('the web app without UPLOAD_BUCKET', () => {
   const app = createApp({
     config: loadConfig({}),
     logger: createLogger({ destination: sink }),
-    bucket: undefined,
+    storage: undefined,
     sessionSecret: 'a-test-secret-of-enough-length',
   });
   let base = '';

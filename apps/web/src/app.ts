@@ -3,14 +3,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import type { Bucket } from '@google-cloud/storage';
 import {
   isUnderPrefix,
   probeImage,
   systemClock,
+  TransientError,
   type Clock,
   type ImageLimits,
   type ProbeResult,
+  type StorageAdapter,
+  type StoredObject,
 } from '@thumbnailer/core';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -22,7 +24,7 @@ import type { WebConfig } from './config.js';
 import { fromMulterError, toHttpProblem, UploadError } from './errors.js';
 import { setFlash, takeFlash } from './flash.js';
 import { traceFields } from './logging.js';
-import { asStorageError, isNotFound, printable, storeUpload, type StoredObject } from './storage.js';
+import { printable, storeUpload } from './uploads.js';
 import {
   findThumbnail,
   isServableImageType,
@@ -36,8 +38,8 @@ import { renderErrorPage, renderNotConfiguredPage, renderUploadPage } from './vi
 export interface AppDeps {
   config: WebConfig;
   logger: Logger;
-  /** The UPLOAD_BUCKET bucket; undefined when UPLOAD_BUCKET is unset (503 mode). */
-  bucket: Bucket | undefined;
+  /** Core's adapter over the UPLOAD_BUCKET bucket; undefined when UPLOAD_BUCKET is unset (503 mode). */
+  storage: StorageAdapter | undefined;
   /** Signs the flash cookie. */
   sessionSecret: string;
   /** Fixes the upload folder hour in tests. */
@@ -58,7 +60,7 @@ function uploadedBody(stored: StoredObject, probe: ProbeResult) {
     name: stored.name,
     uri: `gs://${stored.bucket}/${stored.name}`,
     generation: stored.generation,
-    contentType: stored.contentType,
+    contentType: stored.contentType ?? probe.contentType,
     size: stored.size,
     width: probe.width,
     height: probe.height,
@@ -67,7 +69,7 @@ function uploadedBody(stored: StoredObject, probe: ProbeResult) {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, logger, bucket } = deps;
+  const { config, logger, storage } = deps;
   const clock = deps.clock ?? systemClock;
   const app = express();
   app.set('trust proxy', 1); // Cloud Run: one proxy hop in front of us
@@ -104,14 +106,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/', async (req, res) => {
     const flash = takeFlash(req, res);
     res.set('Cache-Control', 'no-store');
-    if (!bucket) {
+    if (!storage) {
       res.status(503).type('html').send(renderNotConfiguredPage(flash));
       return;
     }
     let gallery: GalleryItem[] = [];
     let galleryError: string | undefined;
     try {
-      gallery = await recentUploads(bucket, { prefix: config.thumbnailPrefix, now: clock(), limit: 12 });
+      gallery = await recentUploads(storage, { prefix: config.thumbnailPrefix, now: clock(), limit: 12 });
     } catch (err) {
       logger.warn(
         { err, ...traceFields(req.get('x-cloud-trace-context'), config.projectId) },
@@ -142,7 +144,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const requireBucket = (_req: Request, _res: Response, next: NextFunction) => {
     next(
-      bucket
+      storage
         ? undefined
         : new UploadError('not_configured', 'UPLOAD_BUCKET is not set: uploads are disabled.'),
     );
@@ -178,7 +180,7 @@ export function createApp(deps: AppDeps): express.Express {
       );
     }
     const probe = await probeImage(file.buffer, deps.imageLimits);
-    const stored = await storeUpload(bucket!, file.buffer, {
+    const stored = await storeUpload(storage!, file.buffer, {
       originalName: file.originalname,
       probe,
       at: clock(),
@@ -212,7 +214,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   /** Polled by the page: has the worker made this upload's thumbnail yet? */
   app.get('/api/thumbnail', async (req, res) => {
-    if (!bucket) throw new UploadError('not_configured', 'UPLOAD_BUCKET is not set: uploads are disabled.');
+    if (!storage) throw new UploadError('not_configured', 'UPLOAD_BUCKET is not set: uploads are disabled.');
     const name = typeof req.query.name === 'string' ? req.query.name : '';
     const generation = typeof req.query.generation === 'string' ? req.query.generation : '';
     if (
@@ -223,9 +225,9 @@ export function createApp(deps: AppDeps): express.Express {
     ) {
       throw new UploadError('not_found', 'No such upload.');
     }
-    const source = await readSource(bucket, name, generation);
+    const source = await readSource(storage, name, generation);
     if (!source) throw new UploadError('not_found', 'No such upload.');
-    const thumbnail = await findThumbnail(bucket, config.thumbnailPrefix, source);
+    const thumbnail = await findThumbnail(storage, config.thumbnailPrefix, source);
     res.set('Cache-Control', 'no-store');
     res.json(
       thumbnail
@@ -236,7 +238,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   /** Streams a thumbnail object from the private bucket: only under THUMBNAIL_PREFIX, only raster images. */
   app.get('/thumbnail/*name', async (req, res) => {
-    if (!bucket) throw new UploadError('not_configured', 'UPLOAD_BUCKET is not set: uploads are disabled.');
+    if (!storage) throw new UploadError('not_configured', 'UPLOAD_BUCKET is not set: uploads are disabled.');
     const segments = (req.params as { name?: string[] }).name ?? [];
     const name = segments.join('/');
     if (
@@ -245,15 +247,10 @@ export function createApp(deps: AppDeps): express.Express {
     ) {
       throw new UploadError('not_found', 'No such thumbnail.');
     }
-    const file = bucket.file(name);
-    let metadata;
-    try {
-      [metadata] = await file.getMetadata();
-    } catch (err) {
-      if (isNotFound(err)) throw new UploadError('not_found', 'No such thumbnail.');
-      throw asStorageError(err);
+    const metadata = await storage.stat(name);
+    if (!metadata || !isServableImageType(metadata.contentType)) {
+      throw new UploadError('not_found', 'No such thumbnail.');
     }
-    if (!isServableImageType(metadata.contentType)) throw new UploadError('not_found', 'No such thumbnail.');
     res.status(200);
     res.set({
       'Content-Type': metadata.contentType,
@@ -261,13 +258,21 @@ export function createApp(deps: AppDeps): express.Express {
       'Content-Disposition': 'inline',
       'X-Content-Type-Options': 'nosniff',
     });
-    if (metadata.size !== undefined) res.set('Content-Length', String(metadata.size));
-    const stream = file.createReadStream({ validation: false });
-    await new Promise<void>((resolve) => {
+    res.set('Content-Length', String(metadata.size));
+    const stream = storage.bucket
+      .file(name, { generation: Number(metadata.generation) })
+      .createReadStream({ validation: false });
+    await new Promise<void>((resolve, reject) => {
       stream.on('error', (err) => {
         logger.warn({ err, object: name }, 'thumbnail stream failed');
-        if (res.headersSent) res.destroy(err);
-        resolve();
+        if (res.headersSent) {
+          res.destroy(err);
+          resolve();
+          return;
+        }
+        for (const header of ['Content-Length', 'Content-Disposition', 'Cache-Control'])
+          res.removeHeader(header);
+        reject(new TransientError('storage_unavailable', 'Cloud Storage unavailable', { cause: err }));
       });
       res.on('close', () => {
         stream.destroy();

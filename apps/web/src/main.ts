@@ -3,6 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
+import { StorageAdapter } from '@thumbnailer/core';
 import { createApp } from './app.js';
 import { loadConfig, type WebConfig } from './config.js';
 import { createLogger } from './logging.js';
@@ -27,11 +28,15 @@ if (!sessionSecret) {
 if (!config.uploadBucket)
   logger.warn('UPLOAD_BUCKET is not set: the upload page answers 503 and uploads are refused');
 
-// The client reads STORAGE_EMULATOR_HOST itself. Bounded retries: a user is waiting on the other side.
+// The client reads STORAGE_EMULATOR_HOST itself (its own switch). Bounded retries: a user is waiting.
 const storage = new Storage({ retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: 30 } });
-const bucket = config.uploadBucket ? storage.bucket(config.uploadBucket) : undefined;
+// The JSON API lives under /storage/v1 of the endpoint. The client already derives that for its default
+// endpoint, but takes STORAGE_EMULATOR_HOST verbatim as the JSON base URL (uploads still go to
+// <endpoint>/upload/storage/v1), so listing and metadata calls would miss the prefix. Same value in production.
+storage.baseUrl = `${storage.apiEndpoint}/storage/v1`;
+const adapter = config.uploadBucket ? new StorageAdapter(storage.bucket(config.uploadBucket)) : undefined;
 
-const app = createApp({ config, logger, bucket, sessionSecret });
+const app = createApp({ config, logger, storage: adapter, sessionSecret });
 const server = app.listen(config.port, () => {
   logger.info(
     { port: config.port, bucket: config.uploadBucket ?? null },

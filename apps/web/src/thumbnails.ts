@@ -2,7 +2,6 @@
  * Finding thumbnails the worker made, without a database: a source generation's thumbnail name is
  * deterministic (core's thumbnailObjectName), so one metadata read or one bounded listing says whether it exists.
  */
-import type { Bucket, File } from '@google-cloud/storage';
 import {
   CONTENT_TYPES,
   EXTENSIONS,
@@ -10,8 +9,9 @@ import {
   thumbnailFormatFor,
   thumbnailObjectName,
   type ImageFormat,
+  type StorageAdapter,
+  type StoredObject,
 } from '@thumbnailer/core';
-import { asStorageError, isNotFound } from './storage.js';
 
 const FORMAT_BY_CONTENT_TYPE = new Map(
   Object.entries(CONTENT_TYPES).map(([format, type]) => [type, format as ImageFormat]),
@@ -45,46 +45,36 @@ export function thumbnailUrl(objectName: string): string {
   return `/thumbnail/${objectName.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-/** Reads a source object's metadata (pinned to a generation); undefined when it does not exist. */
+function sourceInfo(object: StoredObject): SourceInfo {
+  return {
+    name: object.name,
+    generation: object.generation,
+    created: object.timeCreated ?? new Date(0),
+    contentType: object.contentType ?? 'application/octet-stream',
+  };
+}
+
+/** A source object's metadata, pinned to a generation; undefined when it does not exist. */
 export async function readSource(
-  bucket: Bucket,
+  storage: StorageAdapter,
   name: string,
   generation: string,
 ): Promise<SourceInfo | undefined> {
-  try {
-    const [metadata] = await bucket.file(name, { generation }).getMetadata();
-    return {
-      name,
-      generation: String(metadata.generation ?? generation),
-      created: new Date(metadata.timeCreated ?? 0),
-      contentType: metadata.contentType ?? 'application/octet-stream',
-    };
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw asStorageError(err);
-  }
+  const object = await storage.stat(name, generation);
+  return object ? sourceInfo(object) : undefined;
 }
 
 /** The thumbnail object name when the worker has written it, else undefined. */
 export async function findThumbnail(
-  bucket: Bucket,
+  storage: StorageAdapter,
   prefix: string,
   source: SourceInfo,
 ): Promise<string | undefined> {
   const name = expectedThumbnailName(prefix, source);
-  try {
-    const [exists] = await bucket.file(name).exists();
-    return exists ? name : undefined;
-  } catch (err) {
-    throw asStorageError(err);
-  }
+  return (await storage.stat(name)) ? name : undefined;
 }
 
-export interface GalleryItem {
-  name: string;
-  generation: string;
-  created: Date;
-  contentType: string;
+export interface GalleryItem extends SourceInfo {
   size: number;
   /** Object name of the thumbnail, once the worker has made it. */
   thumbnail: string | undefined;
@@ -97,58 +87,52 @@ export interface GalleryOptions {
   limit?: number;
   /** Hour folders looked at, newest first. */
   hours?: number;
+  /** Objects read per folder at most. */
+  perFolder?: number;
 }
 
-async function listFolder(bucket: Bucket, folder: string, maxResults: number): Promise<File[]> {
-  try {
-    const [files] = await bucket.getFiles({ prefix: folder, maxResults, autoPaginate: false });
-    return files;
-  } catch (err) {
-    throw asStorageError(err);
+async function take(storage: StorageAdapter, prefix: string, max: number): Promise<StoredObject[]> {
+  const objects: StoredObject[] = [];
+  for await (const object of storage.list(prefix, Math.min(max, 1000))) {
+    objects.push(object);
+    if (objects.length >= max) break;
   }
+  return objects;
 }
 
 /**
  * The most recent uploads with their thumbnails. Bounded: walks back at most `hours` hour folders
- * (`YYYYMMDDTHHZ/`), lists at most a page per folder, stops once `limit` uploads are found, then lists only
- * the thumbnail folders those uploads map to.
+ * (`YYYYMMDDTHHZ/`), reads at most `perFolder` objects from each, stops once `limit` uploads are found, then
+ * lists only the thumbnail folders those uploads map to.
  */
-export async function recentUploads(bucket: Bucket, options: GalleryOptions): Promise<GalleryItem[]> {
+export async function recentUploads(
+  storage: StorageAdapter,
+  options: GalleryOptions,
+): Promise<GalleryItem[]> {
   const limit = options.limit ?? 12;
   const hours = options.hours ?? 24;
+  const perFolder = options.perFolder ?? 500;
   const items: GalleryItem[] = [];
   for (let h = 0; h < hours && items.length < limit; h += 1) {
     const folder = `${formatTimestamp(new Date(options.now.getTime() - h * 3_600_000))}/`;
-    const files = await listFolder(bucket, folder, 200);
-    const folderItems = files
-      .filter(
-        (file) => isServableImageType(file.metadata.contentType) && !file.metadata.metadata?.thumbnailOf,
-      )
-      .map((file) => ({
-        name: file.name,
-        generation: String(file.metadata.generation ?? ''),
-        created: new Date(file.metadata.timeCreated ?? 0),
-        contentType: file.metadata.contentType ?? '',
-        size: Number(file.metadata.size ?? 0),
-        thumbnail: undefined,
-      }))
+    const uploads = (await take(storage, folder, perFolder))
+      .filter((object) => isServableImageType(object.contentType) && !object.metadata.thumbnailOf)
+      .map((object) => ({ ...sourceInfo(object), size: object.size, thumbnail: undefined }))
       .sort((a, b) => b.created.getTime() - a.created.getTime());
-    items.push(...folderItems.slice(0, limit - items.length));
+    items.push(...uploads.slice(0, limit - items.length));
   }
 
   // One listing per thumbnail folder involved, instead of one request per upload.
-  const expected = new Map(items.map((item) => [item, expectedThumbnailName(options.prefix, item)]));
   const folders = new Set(items.map((item) => `${options.prefix}${formatTimestamp(item.created)}/`));
   const present = new Set<string>();
   for (const folder of folders) {
-    for (const file of await listFolder(bucket, folder, 1000)) present.add(file.name);
+    for (const object of await take(storage, folder, 5000)) present.add(object.name);
   }
   for (const item of items) {
-    const name = expected.get(item);
-    if (name === undefined) continue;
+    const name = expectedThumbnailName(options.prefix, item);
     if (present.has(name)) item.thumbnail = name;
     else if (![...folders].some((folder) => name.startsWith(folder))) {
-      item.thumbnail = await findThumbnail(bucket, options.prefix, item);
+      item.thumbnail = await findThumbnail(storage, options.prefix, item);
     }
   }
   return items;

@@ -5,7 +5,7 @@
 import escapeHtml from 'escape-html';
 import type { Flash } from './flash.js';
 import { formatBytes } from './errors.js';
-import { printable } from './storage.js';
+import { printable } from './uploads.js';
 import { thumbnailUrl, type GalleryItem } from './thumbnails.js';
 
 /** Escapes for HTML text and quoted attributes, after dropping control/bidi characters. */
@@ -23,6 +23,7 @@ function layout(title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${text(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/app.css">
 <script src="/static/app.js" defer></script>
 </head>
@@ -53,7 +54,7 @@ function galleryBlock(items: GalleryItem[]): string {
       const picture = item.thumbnail
         ? `<img src="${text(thumbnailUrl(item.thumbnail))}" alt="Thumbnail of ${text(item.name)}" loading="lazy">`
         : `<span class="pending" data-poll-name="${text(item.name)}" data-poll-generation="${text(item.generation)}">Thumbnail on its way…</span>`;
-      return `<li class="card"><div class="thumb">${picture}</div><div class="caption"><span class="object-name">${text(item.name)}</span><span class="meta">${text(formatBytes(item.size))} · <time datetime="${text(item.created.toISOString())}">${text(item.created.toISOString().slice(11, 16))} UTC</time></span></div></li>`;
+      return `<li class="card"><div class="thumb">${picture}</div><div class="caption"><span class="object-name" title="${text(item.name)}">${text(item.name.slice(item.name.lastIndexOf('/') + 1))}</span><span class="meta">${text(formatBytes(item.size))} · <time datetime="${text(item.created.toISOString())}">${text(item.created.toISOString().slice(11, 16))} UTC</time></span></div></li>`;
     })
     .join('\n');
   const empty =

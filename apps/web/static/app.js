@@ -82,7 +82,9 @@ function showResult(body) {
     const cardSlot = el('div', 'thumb');
     cardSlot.append(el('span', 'pending', 'Thumbnail on its way…'));
     const caption = el('div', 'caption');
-    caption.append(el('span', 'object-name', body.name), el('span', 'meta', 'just now'));
+    const objectName = el('span', 'object-name', body.name.slice(body.name.lastIndexOf('/') + 1));
+    objectName.title = body.name;
+    caption.append(objectName, el('span', 'meta', 'just now'));
     card.append(cardSlot, caption);
     gallery.prepend(card);
     pollThumbnail(body.name, body.generation, cardSlot);
