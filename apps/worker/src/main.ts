@@ -30,7 +30,16 @@ try {
 
 const logger = createLogger({ level: config.logLevel });
 const controller = new AbortController();
-const storage = new Storage(config.projectId ? { projectId: config.projectId } : {});
+// The client reads STORAGE_EMULATOR_HOST itself (its own switch). Retries stay short: a transient failure is
+// better answered with a nack / 503 (redelivered later) than held for minutes.
+const storage = new Storage({
+  ...(config.projectId ? { projectId: config.projectId } : {}),
+  retryOptions: { autoRetry: true, maxRetries: 2, maxRetryDelay: 2, totalTimeout: 15 },
+});
+// The JSON API lives under /storage/v1 of the endpoint. The client derives that for its default endpoint but
+// takes STORAGE_EMULATOR_HOST verbatim as the JSON base URL (uploads still go to <endpoint>/upload/storage/v1),
+// so metadata and download calls would miss the prefix. The same value in production.
+storage.baseUrl = `${storage.apiEndpoint}/storage/v1`;
 const pubsub = config.subscription
   ? new PubSub(config.projectId ? { projectId: config.projectId } : {})
   : undefined;
