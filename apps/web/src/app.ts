@@ -168,7 +168,12 @@ export function createApp(deps: AppDeps): express.Express {
     });
   };
 
-  app.post('/upload', limiter, requireBucket, multipart, async (req, res) => {
+  const uploadStarted = (req: Request, _res: Response, next: NextFunction) => {
+    logger.debug({ bytes: req.get('content-length') }, 'upload started');
+    next();
+  };
+
+  app.post('/upload', limiter, requireBucket, uploadStarted, multipart, async (req, res) => {
     const started = performance.now();
     const file = req.file;
     if (!file || file.size === 0) {
