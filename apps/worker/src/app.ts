@@ -39,7 +39,11 @@ export function createApp({ pipeline, logger, projectId, signal }: AppDeps): Exp
     const event = parseHttpEvent({ headers: req.headers, body: typeof body === 'string' ? body : '' });
     res.locals.key = idempotencyKey(event.bucket, event.name, event.generation);
     const outcome = await pipeline.process(event);
-    logOutcome(logger, outcome, { via: event.via, ...(res.locals.trace as object) });
+    logOutcome(logger, outcome, {
+      via: event.via,
+      object: `gs://${event.bucket}/${event.name}`,
+      ...(res.locals.trace as object),
+    });
     res.status(httpStatus(outcome)).json(responseBody(outcome));
   });
 

@@ -12,7 +12,7 @@ import { isEventError, isRetryLaterError } from './errors.js';
 export type Outcome =
   | { status: 'processed'; key: string; thumbnail: string }
   | { status: 'duplicate'; key: string }
-  | { status: 'skipped'; reason: string; key?: string }
+  | { status: 'skipped'; reason: string; key?: string; permanent?: boolean }
   | { status: 'error'; error: string; code: string }
   | { status: 'retry'; error: string; code: string; key?: string };
 
@@ -66,7 +66,12 @@ export function errorOutcome(err: unknown, key?: string): Outcome {
   if (isEventError(err)) return { status: 'error', error: err.message, code: err.code };
   if (clientHttpError(err)) return { status: 'error', error: err.message, code: 'malformed_event' };
   if (isImageError(err))
-    return { status: 'skipped', reason: `${err.code}: ${err.message}`, ...(key ? { key } : {}) };
+    return {
+      status: 'skipped',
+      reason: `${err.code}: ${err.message}`,
+      permanent: true,
+      ...(key ? { key } : {}),
+    };
   if (isTransientError(err) || isRetryLaterError(err))
     return { status: 'retry', error: err.message, code: err.code, ...(key ? { key } : {}) };
   const message = err instanceof Error ? err.message : String(err);

@@ -52,8 +52,9 @@ export interface Pipeline {
   readonly active: number;
 }
 
-function skipped(reason: string, key?: string): Outcome {
-  return key === undefined ? { status: 'skipped', reason } : { status: 'skipped', reason, key };
+/** `permanent`: a real source refused for good (not an image, corrupt, gone), logged as a warning. */
+function skipped(reason: string, key: string, permanent = false): Outcome {
+  return permanent ? { status: 'skipped', reason, key, permanent } : { status: 'skipped', reason, key };
 }
 
 /** Skip reasons decided from the event alone, before any storage call. */
@@ -113,18 +114,19 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   async function thumbnail(event: ObjectEvent, key: string, storage: StorageAdapter): Promise<Outcome> {
     const { name, generation, bucket } = event;
     const stat = await storage.stat(name, generation);
-    if (stat === undefined) return skipped('gone or superseded (generation no longer exists)', key);
+    if (stat === undefined) return skipped('gone or superseded (generation no longer exists)', key, true);
     if (stat.metadata.thumbnailOf !== undefined)
       return skipped('a thumbnail (has thumbnailOf metadata)', key);
     if (stat.size === 0) return skipped('an empty object', key);
     const downloaded = await storage.download(name, generation);
-    if (downloaded.status === 'gone') return skipped('gone or superseded (generation no longer exists)', key);
+    if (downloaded.status === 'gone')
+      return skipped('gone or superseded (generation no longer exists)', key, true);
 
     let thumb;
     try {
       thumb = await createThumbnail(downloaded.data, { size: thumbnailSize });
     } catch (err) {
-      if (isImageError(err)) return skipped(`${err.code}: ${err.message}`, key);
+      if (isImageError(err)) return skipped(`${err.code}: ${err.message}`, key, true);
       throw err;
     }
 
@@ -167,9 +169,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return limit.activeCount;
     },
     async process(event) {
-      const early = filterEvent(event, thumbnailPrefix);
-      if (early !== undefined) return skipped(early);
       const key = idempotencyKey(event.bucket, event.name, event.generation);
+      const early = filterEvent(event, thumbnailPrefix);
+      if (early !== undefined) return skipped(early, key);
       assertServing();
 
       const state = memo.begin(key);
