@@ -137,7 +137,10 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
       if (outcome.status !== 'retry' || attempt === attempts) break;
       await new Promise((resolve) => setTimeout(resolve, retryDelayMs * attempt));
     }
-    logOutcome(logger, outcome, { via: 'backfill', object: `gs://${event.bucket}/${event.name}` });
+    // On a terminal the progress line tells the story; only refusals and failures get their own line there.
+    const quiet = tty && (outcome.status === 'processed' || outcome.status === 'duplicate');
+    if (!quiet)
+      logOutcome(logger, outcome, { via: 'backfill', object: `gs://${event.bucket}/${event.name}` });
     if (outcome.status === 'processed') summary.processed++;
     else if (outcome.status === 'duplicate') summary.duplicate++;
     else if (outcome.status === 'skipped') summary.skipped++;

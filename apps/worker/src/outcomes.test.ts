@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ImageError, TransientError } from '@thumbnailer/core';
 import { EventError, RetryLaterError } from './errors.js';
-import { errorOutcome, httpStatus, responseBody, shouldAck } from './outcomes.js';
+import { createLogger } from './logging.js';
+import { errorOutcome, httpStatus, logOutcome, responseBody, shouldAck } from './outcomes.js';
 
 describe('errorOutcome', () => {
   const cases: { name: string; err: unknown; status: number; ack: boolean; body: object }[] = [
@@ -64,4 +65,29 @@ describe('errorOutcome', () => {
       assert.deepEqual(responseBody(outcome), body);
     });
   }
+});
+
+describe('logOutcome', () => {
+  function capture() {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    return { lines, logger };
+  }
+
+  it('logs a permanent refusal as a warning carrying its key and reason', () => {
+    const { lines, logger } = capture();
+    logOutcome(logger, { status: 'skipped', reason: 'corrupt_image: cut', key: 'b/o@1', permanent: true });
+    assert.equal(lines[0]?.severity, 'WARNING');
+    assert.equal(lines[0]?.key, 'b/o@1');
+    assert.equal(lines[0]?.reason, 'corrupt_image: cut');
+  });
+
+  it("logs a thumbnail's own event as an ordinary skip", () => {
+    const { lines, logger } = capture();
+    logOutcome(logger, { status: 'skipped', reason: 'a thumbnail', key: 'b/thumbnails/x@1' });
+    assert.equal(lines[0]?.severity, 'INFO');
+    assert.equal(lines[0]?.message, 'event skipped: a thumbnail');
+  });
 });

@@ -88,7 +88,7 @@ export function logOutcome(logger: Logger, outcome: Outcome, fields: Record<stri
   const line = { ...fields, ...outcome };
   if (outcome.status === 'processed' || outcome.status === 'duplicate')
     logger.info(line, `event ${outcome.status}`);
-  else if (outcome.status === 'skipped' && outcome.key !== undefined) {
+  else if (outcome.status === 'skipped' && outcome.permanent) {
     // A permanent refusal of a real object (not an image, corrupt, gone): acked once, never redelivered.
     logger.warn(line, `event skipped: ${outcome.reason}`);
   } else if (outcome.status === 'skipped') logger.info(line, `event skipped: ${outcome.reason}`);

@@ -61,18 +61,16 @@ export function createPullConsumer(options: PullOptions): PullConsumer {
   async function handle(message: Message): Promise<void> {
     inFlight += 1;
     let outcome: Outcome;
+    let object: string | undefined;
     try {
       const event = parseNotification(message.attributes, message.data, 'pull', message.publishTime);
+      object = `gs://${event.bucket}/${event.name}`;
       outcome = await pipeline.process(event);
     } catch (err) {
       outcome = errorOutcome(err);
     }
     try {
-      logOutcome(logger, outcome, {
-        via: 'pull',
-        messageId: message.id,
-        deliveryAttempt: message.deliveryAttempt,
-      });
+      logOutcome(logger, outcome, { via: 'pull', messageId: message.id, ...(object ? { object } : {}) });
       delayMs = initialMs; // a delivered message proves the stream is healthy
       if (shouldAck(outcome)) message.ack();
       else message.nack();
