@@ -1,0 +1,169 @@
+// startEmulators(): a private pstest Pub/Sub emulator and fake-gcs-server wired to it, on free ports.
+import { PubSub } from '@google-cloud/pubsub';
+import { Storage } from '@google-cloud/storage';
+import { freePort } from './ports.js';
+import { startProcess, type ManagedProcess } from './process.js';
+import { toolPath } from './tools.js';
+
+export interface EmulatorSet {
+  projectId: string;
+  /** 'http://127.0.0.1:PORT' — the value for STORAGE_EMULATOR_HOST. */
+  storageHost: string;
+  /** '127.0.0.1:PORT' — the value for PUBSUB_EMULATOR_HOST. */
+  pubsubHost: string;
+  /** { STORAGE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST, GOOGLE_CLOUD_PROJECT } for a child process. */
+  env: Record<string, string>;
+  /** A Cloud Storage client pointed at this emulator (the same instance on every call). */
+  storage(): Storage;
+  /** A Pub/Sub client pointed at this emulator (the same instance on every call; closed by stop()). */
+  pubsub(): PubSub;
+  /** Stops both emulators (and closes the Pub/Sub client); safe to call more than once. */
+  stop(): Promise<void>;
+  /** Process ids of the two emulators (for tests that check nothing is left behind). */
+  pids: { storage: number; pubsub: number };
+}
+
+export interface StartEmulatorsOptions {
+  projectId?: string;
+  /** Fixed ports; a free port is picked when unset. */
+  storagePort?: number;
+  pubsubPort?: number;
+  /**
+   * The host name written into storageHost/pubsubHost/env (default '127.0.0.1'). The emulators
+   * always listen on 127.0.0.1; 'localhost' is what the contract's local defaults use.
+   */
+  advertisedHost?: string;
+  /** Every line the emulators log, e.g. for a prefixed console. Dropped when unset. */
+  onLog?: (source: 'storage' | 'pubsub', line: string) => void;
+  /** How long each emulator may take to get ready (default 30 s). */
+  readyTimeoutMs?: number;
+}
+
+const listenHost = '127.0.0.1';
+
+export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<EmulatorSet> {
+  const projectId = options.projectId ?? 'local-project';
+  const advertisedHost = options.advertisedHost ?? listenHost;
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+
+  // pstest first: fake-gcs-server needs it to publish bucket notifications.
+  const pubsubEmulator = await startProcess({
+    name: 'pubsub-emulator',
+    command: toolPath('pubsub-emulator'),
+    args: ['-host', listenHost, '-port', String(options.pubsubPort ?? 0)],
+    ready: /pubsub-emulator ready on \S+:(\d+)$/,
+    timeoutMs,
+    onLine: options.onLog && ((line) => options.onLog?.('pubsub', line)),
+  });
+  const pubsubPort = Number(pubsubEmulator.match[1]);
+
+  let storageEmulator: { process: ManagedProcess; port: number };
+  try {
+    storageEmulator = await startFakeGcsServer(`${listenHost}:${pubsubPort}`, options, timeoutMs);
+  } catch (error) {
+    await pubsubEmulator.process.stop();
+    throw error;
+  }
+
+  const storageHost = `http://${advertisedHost}:${storageEmulator.port}`;
+  const pubsubHost = `${advertisedHost}:${pubsubPort}`;
+  let storageClient: Storage | undefined;
+  let pubsubClient: PubSub | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    projectId,
+    storageHost,
+    pubsubHost,
+    pids: { storage: storageEmulator.process.pid, pubsub: pubsubEmulator.process.pid },
+    env: {
+      STORAGE_EMULATOR_HOST: storageHost,
+      PUBSUB_EMULATOR_HOST: pubsubHost,
+      GOOGLE_CLOUD_PROJECT: projectId,
+    },
+    storage: () => (storageClient ??= storageClientFor(storageHost, projectId)),
+    pubsub: () => (pubsubClient ??= new PubSub({ projectId, apiEndpoint: pubsubHost, emulatorMode: true })),
+    stop: () =>
+      (stopping ??= (async () => {
+        await pubsubClient?.close().catch(() => undefined);
+        await Promise.all([storageEmulator.process.stop(), pubsubEmulator.process.stop()]);
+      })()),
+  };
+}
+
+/**
+ * A Storage client on apiEndpoint (no authentication with a custom endpoint). The client lets an
+ * inherited STORAGE_EMULATOR_HOST override apiEndpoint, so it is hidden while the client is built.
+ */
+export function storageClientFor(storageHost: string, projectId: string): Storage {
+  const inherited = process.env.STORAGE_EMULATOR_HOST;
+  delete process.env.STORAGE_EMULATOR_HOST;
+  try {
+    return new Storage({ projectId, apiEndpoint: storageHost });
+  } finally {
+    if (inherited !== undefined) process.env.STORAGE_EMULATOR_HOST = inherited;
+  }
+}
+
+async function startFakeGcsServer(
+  pubsubAddress: string,
+  options: StartEmulatorsOptions,
+  timeoutMs: number,
+): Promise<{ process: ManagedProcess; port: number }> {
+  // A free port can be taken by someone else before fake-gcs-server binds it: try a few.
+  const attempts = options.storagePort === undefined ? 5 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = options.storagePort ?? (await freePort());
+    const advertised = `http://${options.advertisedHost ?? listenHost}:${port}`;
+    try {
+      const { process: child } = await startProcess({
+        name: 'fake-gcs-server',
+        command: toolPath('fake-gcs-server'),
+        args: [
+          '-backend',
+          'memory',
+          '-scheme',
+          'http',
+          '-host',
+          listenHost,
+          '-port',
+          String(port),
+          '-external-url',
+          advertised,
+        ],
+        env: { ...process.env, PUBSUB_EMULATOR_HOST: pubsubAddress },
+        ready: /server started at/,
+        timeoutMs,
+        onLine: options.onLog && ((line) => options.onLog?.('storage', line)),
+      });
+      try {
+        await waitForStorage(`http://${listenHost}:${port}`, child, timeoutMs);
+      } catch (error) {
+        await child.stop();
+        throw error;
+      }
+      return { process: child, port };
+    } catch (error) {
+      const busy = error instanceof Error && error.message.includes('address already in use');
+      if (!busy || attempt >= attempts) throw error;
+    }
+  }
+}
+
+/** Polls the JSON API until it answers, so that the first client request never races the server. */
+async function waitForStorage(base: string, child: ManagedProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(`${base}/storage/v1/b`, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      if (response.ok) return;
+    } catch {
+      // not accepting connections yet
+    }
+    if (!child.running()) throw new Error(`fake-gcs-server exited:\n${child.recentOutput()}`);
+    if (Date.now() >= deadline)
+      throw new Error(`fake-gcs-server did not answer at ${base} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,149 @@
+// Child processes that announce readiness with a log line, and that never outlive this process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Settles when the process has exited, whatever the reason. */
+  readonly exited: Promise<void>;
+  running(): boolean;
+  /** The last lines the process wrote (stdout and stderr), for error messages. */
+  recentOutput(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartProcessOptions {
+  name: string;
+  command: string;
+  args: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** A line on stdout or stderr that means "ready"; its match is returned. */
+  ready: RegExp;
+  timeoutMs?: number;
+  onLine?: (line: string) => void;
+}
+
+const live = new Set<ChildProcess>();
+let hooksInstalled = false;
+
+function killAllNow(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
+/**
+ * Children are killed when this process exits. For signals, a handler is installed only when the
+ * program has none of its own (a program that handles SIGINT/SIGTERM must call stop() itself);
+ * it kills the children and re-raises the signal so that the default behaviour still happens.
+ */
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', killAllNow);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    if (process.listenerCount(signal) > 0) continue;
+    process.once(signal, () => {
+      killAllNow();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+/** The binary may be briefly absent while a concurrent `turbo run build` restores it from cache. */
+async function waitForExecutable(path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await access(path, constants.X_OK);
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) {
+        throw new Error(`${path} is missing: run \`npm run build -w @thumbnailer/emulators\` (needs Go)`, {
+          cause: error,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+export async function startProcess(
+  options: StartProcessOptions,
+): Promise<{ process: ManagedProcess; match: RegExpMatchArray }> {
+  const { name, command, args, env, ready, timeoutMs = 30_000, onLine } = options;
+  await waitForExecutable(command, 10_000);
+  installExitHooks();
+
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      live.delete(child);
+      resolve();
+    });
+    child.once('error', () => {
+      live.delete(child);
+      resolve();
+    });
+  });
+
+  const lines: string[] = [];
+  const recentOutput = (): string => lines.join('\n');
+  let onReadyLine: ((match: RegExpMatchArray) => void) | undefined;
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      lines.push(line);
+      if (lines.length > 40) lines.shift();
+      onLine?.(line);
+      const match = onReadyLine && line.match(ready);
+      if (match) onReadyLine?.(match);
+    });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const managed: ManagedProcess = {
+    name,
+    pid: child.pid ?? -1,
+    exited,
+    running: () => child.exitCode === null && child.signalCode === null && live.has(child),
+    recentOutput,
+    stop(graceMs = 5_000) {
+      stopping ??= (async () => {
+        if (!managed.running()) return exited;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+      onReadyLine = (m) => {
+        onReadyLine = undefined;
+        resolve(m);
+      };
+      child.once('error', (error) => reject(new Error(`${name} could not start: ${error.message}`)));
+      child.once('exit', (code, signal) =>
+        reject(
+          new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready:\n${recentOutput()}`),
+        ),
+      );
+      timer = setTimeout(
+        () => reject(new Error(`${name} was not ready after ${timeoutMs} ms:\n${recentOutput()}`)),
+        timeoutMs,
+      );
+    });
+    return { process: managed, match };
+  } catch (error) {
+    await managed.stop(1_000);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}

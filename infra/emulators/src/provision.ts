@@ -1,0 +1,134 @@
+// Idempotent provisioning: bucket, topic, subscription, and the bucket → topic notification.
+import type { PubSub } from '@google-cloud/pubsub';
+import type { Storage } from '@google-cloud/storage';
+
+export interface Provisioning {
+  projectId: string;
+  bucket: string;
+  topic: string;
+  subscription: string;
+  /** Only used when the subscription is created. */
+  ackDeadlineSeconds?: number;
+}
+
+/** The contract's local defaults (`npm run dev`, `npm run emulators`, docker-compose.yml). */
+export const localDefaults: Readonly<Provisioning> = Object.freeze({
+  projectId: 'local-project',
+  bucket: 'local-bucket',
+  topic: 'gcs-notifications',
+  subscription: 'thumbnailer',
+});
+
+/** gRPC status codes the Pub/Sub client reports. */
+const ALREADY_EXISTS = 6;
+
+/**
+ * Creates what is missing and changes nothing that exists; running it twice fails on nothing.
+ * Cloud Storage goes through the storage client; the notification config goes through the JSON API
+ * directly with the short topic form `projects/{p}/topics/{t}`, the only one fake-gcs-server publishes to
+ * (bucket.createNotification() sends the production form, which it stores but cannot publish to).
+ */
+export async function provision(
+  set: { storage: Storage; pubsub: PubSub; storageHost: string },
+  p: Provisioning,
+): Promise<void> {
+  const topicName = `projects/${p.projectId}/topics/${p.topic}`;
+  await ensureBucket(set.storage, p.bucket);
+  await ensureTopic(set.pubsub, topicName);
+  await ensureSubscription(
+    set.pubsub,
+    topicName,
+    `projects/${p.projectId}/subscriptions/${p.subscription}`,
+    p,
+  );
+  await ensureFinalizeNotification(set.storageHost, p.bucket, topicName);
+}
+
+function hasCode(error: unknown, code: number): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+}
+
+async function ensureBucket(storage: Storage, name: string): Promise<void> {
+  const [exists] = await storage.bucket(name).exists();
+  if (exists) return;
+  try {
+    await storage.createBucket(name);
+  } catch (error) {
+    if (!hasCode(error, 409)) throw error;
+  }
+}
+
+async function ensureTopic(pubsub: PubSub, topicName: string): Promise<void> {
+  try {
+    await pubsub.createTopic(topicName);
+  } catch (error) {
+    if (!hasCode(error, ALREADY_EXISTS)) throw error;
+  }
+}
+
+async function ensureSubscription(
+  pubsub: PubSub,
+  topicName: string,
+  subscriptionName: string,
+  p: Provisioning,
+): Promise<void> {
+  try {
+    await pubsub.createSubscription(
+      topicName,
+      subscriptionName,
+      p.ackDeadlineSeconds === undefined ? {} : { ackDeadlineSeconds: p.ackDeadlineSeconds },
+    );
+  } catch (error) {
+    if (!hasCode(error, ALREADY_EXISTS)) throw error;
+    const [metadata] = await pubsub.subscription(subscriptionName).getMetadata();
+    if (metadata.topic !== topicName) {
+      throw new Error(
+        `subscription ${subscriptionName} exists but is attached to ${metadata.topic ?? 'no topic'}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+}
+
+interface NotificationConfig {
+  id?: string;
+  topic?: string;
+  event_types?: string[];
+  payload_format?: string;
+}
+
+async function ensureFinalizeNotification(
+  storageHost: string,
+  bucket: string,
+  topicName: string,
+): Promise<void> {
+  const url = `${storageHost}/storage/v1/b/${encodeURIComponent(bucket)}/notificationConfigs`;
+  const listed = (await jsonRequest(url, { method: 'GET' })) as { items?: NotificationConfig[] };
+  const present = (listed.items ?? []).some(
+    (config) =>
+      config.topic === topicName &&
+      config.payload_format === 'JSON_API_V1' &&
+      (config.event_types === undefined ||
+        config.event_types.length === 0 ||
+        config.event_types.includes('OBJECT_FINALIZE')),
+  );
+  if (present) return;
+  await jsonRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      topic: topicName,
+      payload_format: 'JSON_API_V1',
+      event_types: ['OBJECT_FINALIZE'],
+    }),
+  });
+}
+
+async function jsonRequest(url: string, init: RequestInit): Promise<unknown> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${text}`);
+  return text === '' ? {} : JSON.parse(text);
+}

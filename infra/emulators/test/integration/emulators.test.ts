@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Message } from '@google-cloud/pubsub';
+import { waitFor } from '@thumbnailer/testkit';
+import { provision, startEmulators, startFaultProxy, startStack, type EmulatorSet } from '../../src/index.js';
+
+type Stack = Awaited<ReturnType<typeof startStack>>;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function notificationConfigs(stack: Stack): Promise<{ topic: string }[]> {
+  const response = await fetch(
+    `${stack.storageHost}/storage/v1/b/${stack.provisioning.bucket}/notificationConfigs`,
+  );
+  assert.equal(response.status, 200);
+  const body = (await response.json()) as { items?: { topic: string }[] };
+  return body.items ?? [];
+}
+
+describe('the emulator stack', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ projectId: 'self-test', bucket: 'self-test-bucket' });
+  });
+  after(() => stack?.stop());
+
+  it('hands out env values in the forms the client libraries expect', () => {
+    assert.match(stack.storageHost, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(stack.pubsubHost, /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual(stack.env, {
+      STORAGE_EMULATOR_HOST: stack.storageHost,
+      PUBSUB_EMULATOR_HOST: stack.pubsubHost,
+      GOOGLE_CLOUD_PROJECT: 'self-test',
+    });
+  });
+
+  it('answers a second create-only write of the same object with 412 and keeps the first', async () => {
+    const file = stack.storage().bucket(stack.provisioning.bucket).file('create-only.txt');
+    const createOnly = { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } };
+    await file.save(Buffer.from('first'), createOnly);
+    await assert.rejects(file.save(Buffer.from('second'), createOnly), (error: { code?: unknown }) => {
+      assert.equal(error.code, 412);
+      return true;
+    });
+    const [content] = await file.download();
+    assert.equal(content.toString(), 'first');
+  });
+
+  it('publishes a finalize to the subscription with the production attributes and a JSON payload', async () => {
+    const received: Message[] = [];
+    const subscription = stack.pubsub().subscription(stack.provisioning.subscription);
+    subscription.on('message', (message: Message) => {
+      received.push(message);
+      message.ack();
+    });
+    subscription.on('error', (error) => assert.fail(error));
+    try {
+      const objectName = '20251203T15Z/notified photo.jpg';
+      const file = stack.storage().bucket(stack.provisioning.bucket).file(objectName);
+      await file.save(Buffer.from('not really a jpeg'), { resumable: false, contentType: 'image/jpeg' });
+      const [metadata] = await file.getMetadata();
+
+      const message = await waitFor(() => received.find((m) => m.attributes.objectId === objectName), {
+        timeoutMs: 20_000,
+        message: 'the OBJECT_FINALIZE notification',
+      });
+      assert.equal(message.attributes.eventType, 'OBJECT_FINALIZE');
+      assert.equal(message.attributes.bucketId, stack.provisioning.bucket);
+      assert.equal(message.attributes.payloadFormat, 'JSON_API_V1');
+      assert.equal(typeof message.attributes.objectGeneration, 'string');
+      assert.equal(message.attributes.objectGeneration, String(metadata.generation));
+      const payload = JSON.parse(message.data.toString('utf8')) as { name?: unknown; bucket?: unknown };
+      assert.equal(payload.name, objectName);
+      assert.equal(payload.bucket, stack.provisioning.bucket);
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('provisions twice without error and without a second notification config', async () => {
+    const clients = { storage: stack.storage(), pubsub: stack.pubsub(), storageHost: stack.storageHost };
+    await provision(clients, stack.provisioning);
+    await provision(clients, stack.provisioning);
+    const configs = await notificationConfigs(stack);
+    assert.deepEqual(
+      configs.map((config) => config.topic),
+      [`projects/self-test/topics/${stack.provisioning.topic}`],
+    );
+    const [subscriptions] = await stack.pubsub().topic(stack.provisioning.topic).getSubscriptions();
+    assert.deepEqual(
+      subscriptions.map((subscription) => subscription.name),
+      [`projects/self-test/subscriptions/${stack.provisioning.subscription}`],
+    );
+  });
+
+  it('puts a fault proxy in front of storage that passes, refuses, answers 503, and passes again', async () => {
+    const proxy = await startFaultProxy(stack.storageHost);
+    try {
+      const bucketUrl = `${proxy.url}/storage/v1/b/${stack.provisioning.bucket}`;
+      assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal((await fetch(bucketUrl)).status, 200);
+
+      proxy.setMode('refuse');
+      await assert.rejects(fetch(bucketUrl), TypeError);
+
+      proxy.setMode('error503');
+      const unavailable = await fetch(bucketUrl);
+      assert.equal(unavailable.status, 503);
+      await unavailable.body?.cancel();
+
+      proxy.setMode('pass');
+      const [exists] = await stack.storage().bucket(stack.provisioning.bucket).exists();
+      assert.equal(exists, true);
+      assert.equal((await fetch(bucketUrl)).status, 200);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('stopping the emulators', () => {
+  it('stop() ends both processes and can be called again', async () => {
+    const set: EmulatorSet = await startEmulators();
+    assert.ok(isAlive(set.pids.storage) && isAlive(set.pids.pubsub));
+    await set.stop();
+    assert.equal(isAlive(set.pids.storage), false);
+    assert.equal(isAlive(set.pids.pubsub), false);
+    await set.stop();
+  });
+
+  it('takes its emulators down when the process that started them gets SIGTERM', async () => {
+    const fixture = fileURLToPath(new URL('fixtures/hold-emulators.ts', import.meta.url));
+    const holder = spawn(process.execPath, ['--import', 'tsx', fixture], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(createInterface({ input: holder.stdout }), 'line')) as [string];
+    const pids = JSON.parse(line) as { storage: number; pubsub: number };
+    assert.ok(isAlive(pids.storage) && isAlive(pids.pubsub));
+
+    holder.kill('SIGTERM');
+    const [, signal] = (await once(holder, 'exit')) as [number | null, NodeJS.Signals | null];
+    assert.equal(signal, 'SIGTERM');
+    await waitFor(() => !isAlive(pids.storage) && !isAlive(pids.pubsub), {
+      message: 'the emulators to exit after their parent got SIGTERM',
+    });
+  });
+});
