@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark suite in sequence (`--only core`, `--only knobs`; `--quick` for a smoke
 // run). Prints Markdown tables and verdicts; never exits non-zero on figures.
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureCorpus } from './corpus.js';
@@ -8,9 +9,12 @@ import { runKnobSuite } from './knobs.js';
 import { ensureTools } from './setup.js';
 import { BENCH_DIR, type SuiteContext } from './suite.js';
 
-const SUITES: Record<string, { rounds: number; run: (ctx: SuiteContext) => Promise<string> }> = {
-  core: { rounds: 3, run: runCoreSuite },
-  knobs: { rounds: 2, run: runKnobSuite },
+const SUITES: Record<
+  string,
+  { rounds: number; passes: number; run: (ctx: SuiteContext) => Promise<string> }
+> = {
+  core: { rounds: 3, passes: 2, run: runCoreSuite },
+  knobs: { rounds: 2, passes: 1, run: runKnobSuite },
 };
 
 async function main(): Promise<void> {
@@ -27,19 +31,25 @@ async function main(): Promise<void> {
   for (const problem of tools.problems) log(`warning: ${problem}`);
   const corpus = await ensureCorpus(join(BENCH_DIR, '.corpus'), log);
   const started = Date.now();
+  const load = (): string =>
+    loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' / ');
+  process.stdout.write(`Load average (1/5/15 min) at start: ${load()}\n`);
   for (const name of selected) {
     const suite = SUITES[name]!;
     const ctx: SuiteContext = {
       corpus,
       tools,
       rounds: values.quick ? 1 : suite.rounds,
-      passes: values.quick ? 1 : 2,
+      passes: values.quick ? 1 : suite.passes,
       warmupPasses: 1,
       log,
     };
     const report = await suite.run(ctx);
     process.stdout.write(`\n## ${name}\n\n${report}\n`);
   }
+  process.stdout.write(`\nLoad average (1/5/15 min) at end: ${load()}\n`);
   log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s (${new Date().toISOString()})`);
 }
 

@@ -14,6 +14,11 @@ test('a worker transcript yields its timed window and every image latency in ord
   });
 });
 
+test('an image line may carry its own CPU time after its latency', () => {
+  const run = parseWorkerOutput('start 0\nimg a.jpg 52.5 48.25\nend 60\n');
+  assert.deepEqual(run.images, [{ name: 'a.jpg', ms: 52.5, cpuMs: 48.25 }]);
+});
+
 test('the CPU time of the timed window is kept when the worker reports it', () => {
   assert.equal(parseWorkerOutput('start 0\nimg a.jpg 3\ncpu 2.5\nend 4\n').cpuMs, 2.5);
 });

@@ -1,7 +1,7 @@
 // The line protocol every benchmark worker (Node, Python, shell) speaks on stdout:
 //   ready                  after warm-up; the worker then waits for one line on stdin (the start barrier)
 //   start <epoch ms>       timed window opens
-//   img <name> <ms>        one image done, with its own latency
+//   img <name> <ms> [cpu]  one image done, with its own latency (and CPU ms, when separable)
 //   cpu <ms>               CPU time (user + system, all threads and children) spent in the timed window
 //   end <epoch ms>         timed window closes
 //   error <message>        the worker could not run this configuration (e.g. core not implemented yet)
@@ -10,6 +10,7 @@
 export interface ImageTiming {
   name: string;
   ms: number;
+  cpuMs?: number;
 }
 
 export interface WorkerRun {
@@ -28,8 +29,8 @@ export function parseWorkerOutput(stdout: string): WorkerRun {
     if (kind === 'start') run.startMs = Number(rest[0]);
     else if (kind === 'end') run.endMs = Number(rest[0]);
     else if (kind === 'img' && rest.length >= 2) {
-      const ms = Number(rest[rest.length - 1]);
-      if (Number.isFinite(ms)) run.images.push({ name: rest.slice(0, -1).join(' '), ms });
+      const [name, ms, cpuMs] = [rest[0]!, Number(rest[1]), Number(rest[2])];
+      if (Number.isFinite(ms)) run.images.push(Number.isFinite(cpuMs) ? { name, ms, cpuMs } : { name, ms });
     } else if (kind === 'cpu') run.cpuMs = Number(rest[0]);
     else if (kind === 'error') run.error = rest.join(' ');
   }

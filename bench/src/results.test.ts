@@ -40,6 +40,27 @@ test('throughput counts every image of every worker over the window from the fir
   assert.deepEqual(figures.classes.jpeg, { meanMs: 750, imagesPerSec: (2 * 1000) / 750 });
 });
 
+test('per-class CPU time is the mean of the per-image CPU times, and absent when any image lacks one', () => {
+  const figures = figuresOf(
+    [
+      {
+        startMs: 0,
+        endMs: 100,
+        images: [
+          { name: 'a.jpg', ms: 50, cpuMs: 40 },
+          { name: 'c.jpg', ms: 50, cpuMs: 60 },
+          { name: 'b.png', ms: 10 },
+        ],
+      },
+    ],
+    1,
+    classOf,
+  );
+  assert.ok(!('error' in figures));
+  assert.equal(figures.classes.jpeg?.cpuMs, 50);
+  assert.equal(figures.classes.png?.cpuMs, undefined);
+});
+
 test('a failed worker makes the whole configuration an error rather than half a figure', () => {
   const figures = figuresOf(
     [{ startMs: Number.NaN, endMs: Number.NaN, images: [], error: 'not implemented yet' }],

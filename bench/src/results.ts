@@ -2,6 +2,12 @@
 import { mean, median } from './stats.js';
 import type { WorkerResult } from './runner.js';
 
+export interface ClassFigures {
+  meanMs: number;
+  imagesPerSec: number;
+  cpuMs?: number;
+}
+
 export interface Figures {
   /** Images per second over the whole timed window (all workers together). */
   imagesPerSec: number;
@@ -9,8 +15,11 @@ export interface Figures {
   meanMs: number;
   /** CPU ms per image (all workers' CPU ÷ images), when every worker reported its CPU time. */
   cpuMsPerImage?: number;
-  /** Per image class: mean latency and the throughput it implies with `lanes` images in flight. */
-  classes: Record<string, { meanMs: number; imagesPerSec: number }>;
+  /**
+   * Per image class: mean latency and the throughput it implies with `lanes` images in flight, and mean CPU ms
+   * per image when the worker could separate it (one image in flight).
+   */
+  classes: Record<string, ClassFigures>;
   peakRssMiB?: number;
 }
 
@@ -24,15 +33,17 @@ export function figuresOf(
   if (failed?.error) return { error: failed.error };
   const images = workers.flatMap((w) => w.images);
   const windowMs = Math.max(...workers.map((w) => w.endMs)) - Math.min(...workers.map((w) => w.startMs));
-  const byClass = new Map<string, number[]>();
+  const byClass = new Map<string, typeof images>();
   for (const image of images) {
     const name = classOf(image.name);
-    if (name) byClass.set(name, [...(byClass.get(name) ?? []), image.ms]);
+    if (name) byClass.set(name, [...(byClass.get(name) ?? []), image]);
   }
   const classes: Figures['classes'] = {};
-  for (const [name, ms] of byClass) {
-    const meanMs = mean(ms);
+  for (const [name, timings] of byClass) {
+    const meanMs = mean(timings.map((t) => t.ms));
+    const cpu = timings.map((t) => t.cpuMs).filter((v): v is number => v !== undefined);
     classes[name] = { meanMs, imagesPerSec: (lanes * 1000) / meanMs };
+    if (cpu.length === timings.length) classes[name].cpuMs = mean(cpu);
   }
   const rss = workers.map((w) => w.peakRssMiB).filter((v): v is number => v !== undefined);
   return {
@@ -53,10 +64,12 @@ export function medianFigures(runs: readonly Figures[]): Figures | undefined {
   const classes: Figures['classes'] = {};
   for (const name of classNames) {
     const present = runs.map((r) => r.classes[name]).filter((c) => c !== undefined);
+    const cpu = present.map((c) => c.cpuMs).filter((v): v is number => v !== undefined);
     classes[name] = {
       meanMs: median(present.map((c) => c.meanMs)),
       imagesPerSec: median(present.map((c) => c.imagesPerSec)),
     };
+    if (cpu.length === present.length) classes[name].cpuMs = median(cpu);
   }
   const rss = runs.map((r) => r.peakRssMiB).filter((v): v is number => v !== undefined);
   return {

@@ -1,5 +1,5 @@
 // Bench prerequisites, installed on first use: djpeg (libjpeg-turbo-progs) for the decode floor, GNU time for
-// peak RSS, and Pillow in bench/.venv for the reference implementation.
+// peak RSS, libjemalloc2 (an allocator configuration), and Pillow in bench/.venv for the reference implementation.
 import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ export interface Tools {
   python?: string;
   djpeg?: string;
   time?: string;
+  /** libjemalloc's path, to measure the allocator sharp recommends on glibc (via LD_PRELOAD). */
+  jemalloc?: string;
   problems: string[];
 }
 
@@ -77,11 +79,23 @@ export async function ensureTools(benchDir: string, log: (line: string) => void)
   ))
     ? '/usr/bin/time'
     : await ensureCommand('time', 'time', log, problems);
+  const jemallocPath = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+  const hasJemalloc = () =>
+    access(jemallocPath, constants.R_OK).then(
+      () => true,
+      () => false,
+    );
+  if (process.arch === 'x64' && !(await hasJemalloc())) {
+    await aptInstall('libjemalloc2', log).catch((error: Error) =>
+      problems.push(`no libjemalloc2: ${error.message}`),
+    );
+  }
+  const jemalloc = (await hasJemalloc()) ? jemallocPath : undefined;
   let python: string | undefined;
   try {
     python = await ensurePillow(benchDir, log);
   } catch (error) {
     problems.push(`could not set up Pillow: ${(error as Error).message.split('\n')[0]}`);
   }
-  return { python, djpeg, time, problems };
+  return { python, djpeg, time, jemalloc, problems };
 }

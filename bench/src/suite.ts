@@ -67,9 +67,10 @@ export function pillowWorkers(ctx: SuiteContext, processes: number): Config['wor
 export function floorWorkers(ctx: SuiteContext, processes: number): Config['workers'] {
   if (!ctx.tools.djpeg) return { unavailable: 'djpeg is not installed' };
   const files = ctx.corpus.entries.filter((e) => e.imageClass.startsWith('jpeg')).map((e) => e.path);
+  const python = ctx.tools.python ?? 'python3';
   return Array.from({ length: processes }, () => ({
-    command: 'bash',
-    args: [join(BENCH_DIR, 'djpeg_floor.sh'), String(ctx.passes), String(ctx.warmupPasses), ...files],
+    command: python,
+    args: [join(BENCH_DIR, 'djpeg_floor.py'), String(ctx.passes), String(ctx.warmupPasses), ...files],
   }));
 }
 

@@ -22,3 +22,10 @@ test('a figure that could not be measured says so instead of passing or failing'
     /not measured$/,
   );
 });
+
+test('a note follows the figure in brackets', () => {
+  assert.equal(
+    verdictLine({ name: 'x', value: 2, kind: 'atLeast', bound: 1, unit: '×', note: 'wall-clock 1.50×' }),
+    '- x (≥ 1×): met — 2.00× (wall-clock 1.50×)',
+  );
+});

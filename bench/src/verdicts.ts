@@ -8,12 +8,14 @@ export interface Target {
   kind: 'atLeast' | 'atMost';
   bound: number;
   unit: string;
+  /** Printed after the figure, e.g. the wall-clock figure beside a CPU-time one. */
+  note?: string;
 }
 
 export function verdictLine(target: Target): string {
-  const { name, value, kind, bound, unit } = target;
+  const { name, value, kind, bound, unit, note } = target;
   const wanted = `${kind === 'atLeast' ? '≥' : '≤'} ${bound}${unit}`;
   if (value === undefined || !Number.isFinite(value)) return `- ${name} (${wanted}): not measured`;
   const met = kind === 'atLeast' ? value >= bound : value <= bound;
-  return `- ${name} (${wanted}): ${met ? 'met' : 'NOT met'} — ${value.toFixed(2)}${unit}`;
+  return `- ${name} (${wanted}): ${met ? 'met' : 'NOT met'} — ${value.toFixed(2)}${unit}${note ? ` (${note})` : ''}`;
 }
