@@ -1,4 +1,8 @@
-/** The raster formats thumbnailer accepts (input allow-list) and can write. */
+/**
+ * The raster formats thumbnailer accepts (input allow-list, enforced by magic bytes in sniff.ts) and can write.
+ * Not accepted: SVG and PDF (never rasterised), HEIC/HEIF (sharp's prebuilt libvips has no HEVC decoder; only
+ * AV1-coded AVIF is read from the HEIF container), JPEG XL, JPEG 2000, BMP, text, anything else.
+ */
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff';
 
 export const SUPPORTED_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'];
