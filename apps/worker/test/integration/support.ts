@@ -1,0 +1,147 @@
+/**
+ * Integration-test support for the worker: the built worker (and backfill job) as child processes with their
+ * JSON log lines collected, and small bucket helpers over the emulator clients.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Bucket } from '@google-cloud/storage';
+import { freePort } from '@thumbnailer/emulators';
+import { waitFor } from '@thumbnailer/testkit';
+
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+export const THUMBNAIL_PREFIX = 'thumbnails/';
+
+export type LogLine = Record<string, unknown> & { message?: string; severity?: string };
+
+export interface ChildRun {
+  child: ChildProcess;
+  logs: LogLine[];
+  /** Non-JSON output (stderr, warnings), for failure messages. */
+  text: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+}
+
+function run(script: string, env: Record<string, string>): ChildRun {
+  const child = spawn(process.execPath, [`${DIST}${script}`], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  const text: string[] = [];
+  const collect = (stream: NodeJS.ReadableStream | null) => {
+    let rest = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        try {
+          logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          text.push(line);
+        }
+      }
+    });
+  };
+  collect(child.stdout);
+  collect(child.stderr);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
+    (resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
+    },
+  );
+  return { child, logs, text, exited };
+}
+
+export interface WorkerProcess extends ChildRun {
+  url: string;
+  /** Sends the signal and resolves when the process has exited, with how long that took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Starts `node apps/worker/dist/main.js` and waits until it listens. */
+export async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  const port = await freePort();
+  const proc = run('main.js', { PORT: String(port), THUMBNAIL_PREFIX, ...env });
+  running.add(proc.child);
+  void proc.exited.then(() => running.delete(proc.child));
+  await waitFor(() => proc.logs.some((l) => l.message === 'worker listening'), {
+    timeoutMs: 15_000,
+    message: `worker listening (output: ${proc.text.join(' | ')})`,
+  });
+  return {
+    ...proc,
+    url: `http://127.0.0.1:${port}`,
+    async stop(signal = 'SIGTERM') {
+      const sent = Date.now();
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
+      const { code, at } = await proc.exited;
+      return { code, ms: at - sent };
+    },
+  };
+}
+
+/** Runs the backfill job to completion. */
+export async function runBackfillJob(
+  env: Record<string, string>,
+): Promise<{ code: number | null; logs: LogLine[]; summary: LogLine | undefined; text: string[] }> {
+  const proc = run('backfill-main.js', { THUMBNAIL_PREFIX, ...env });
+  running.add(proc.child);
+  const { code } = await proc.exited;
+  running.delete(proc.child);
+  return {
+    code,
+    logs: proc.logs,
+    summary: proc.logs.find((l) => l.message === 'backfill summary'),
+    text: proc.text,
+  };
+}
+
+/** Writes an object and returns its generation. */
+export async function upload(
+  bucket: Bucket,
+  name: string,
+  data: Buffer,
+  contentType?: string,
+): Promise<string> {
+  const file = bucket.file(name);
+  await file.save(data, { resumable: false, ...(contentType ? { contentType } : {}) });
+  if (file.metadata.generation !== undefined) return String(file.metadata.generation);
+  const [metadata] = await file.getMetadata();
+  return String(metadata.generation);
+}
+
+/** Thumbnails (claim markers excluded), optionally only those of sources under `sourcePrefix`. */
+export async function thumbnails(
+  bucket: Bucket,
+  sourcePrefix = '',
+): Promise<{ name: string; thumbnailOf: string }[]> {
+  const [files] = await bucket.getFiles({ prefix: THUMBNAIL_PREFIX });
+  return files
+    .filter((f) => !f.name.startsWith(`${THUMBNAIL_PREFIX}.claims/`))
+    .map((f) => ({ name: f.name, thumbnailOf: String(f.metadata.metadata?.thumbnailOf ?? '') }))
+    .filter((t) => t.thumbnailOf.startsWith(`gs://${bucket.name}/${sourcePrefix}`));
+}
+
+/** Pub/Sub outcome lines of one worker, by status. */
+export function pullOutcomes(logs: LogLine[]): LogLine[] {
+  return logs.filter((l) => l.via === 'pull' && typeof l.status === 'string');
+}
+
+/** The notification attributes fake-gcs-server (and production) publish for a finalize. */
+export function finalizeAttributes(bucket: string, name: string, generation: string): Record<string, string> {
+  return {
+    eventType: 'OBJECT_FINALIZE',
+    bucketId: bucket,
+    objectId: name,
+    objectGeneration: generation,
+    eventTime: new Date().toISOString(),
+    payloadFormat: 'NONE',
+  };
+}
