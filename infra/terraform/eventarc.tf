@@ -7,6 +7,8 @@
 # - the trigger's own service account gets roles/eventarc.eventReceiver on the project: Eventarc checks it on the
 #   identity of every trigger that receives events from Google sources (the role has no resource-level binding).
 # The trigger's account may invoke the worker service and nothing else; the worker allows no public invocation.
+# (Projects created before April 2021 also need roles/iam.serviceAccountTokenCreator for the Pub/Sub service agent;
+# grant it by hand there: it is a one-off for old projects, not something every deployment should hold.)
 
 resource "google_service_account" "eventarc" {
   count        = local.push ? 1 : 0

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -147,6 +147,14 @@ describe('the Dockerfiles’ recipe, replayed natively', () => {
           assert.throws(
             () => readFileSync(path.join(modules, dev, 'package.json')),
             `${dev} is not installed`,
+          );
+        }
+
+        if (app === 'worker') {
+          // The backfill job runs the same image with another entry point.
+          assert.ok(
+            existsSync(hostPath(runtime, 'apps/worker/dist/backfill-main.js')),
+            'the image has the backfill entry',
           );
         }
 

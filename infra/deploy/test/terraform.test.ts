@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { type Json, block, blocks, isRecord, isString } from './repo.js';
+import { type Json, block, blocks, isRecord, isString, repoPath } from './repo.js';
 import {
   type TerraformFile,
   cloudRunContainers,
@@ -231,6 +232,10 @@ describe('infra/terraform', () => {
     const entry = ['node', ...(container?.args as string[])].join(' ');
     assert.deepEqual(container?.command, ['node']);
     assert.equal(entry, 'node apps/worker/dist/backfill-main.js');
+    assert.ok(
+      existsSync(repoPath('apps', 'worker', 'src', 'backfill-main.ts')),
+      'apps/worker/src/backfill-main.ts exists',
+    );
     assert.equal(block(job, 'template').task_count, '${var.backfill_task_count}');
   });
 
