@@ -28,8 +28,11 @@ export function safeFilename(name: string): string {
     .split(/\s+/)
     .join('_')
     .replace(/[^A-Za-z0-9_.-]/g, '')
-    .replace(/\.{2,}/g, '.')
-    .replace(/^[._-]+|[._-]+$/g, '');
+    .replace(/\.{2,}/g, '.');
+  // A stem that folds away entirely keeps its extension: `写真.jpg` → `upload.jpg` (werkzeug would give `jpg`).
+  // A name that was a dot-file to begin with (`.bashrc`) is not a stem that folded away.
+  if (/^\.[A-Za-z0-9]+$/.test(s) && !name.trim().startsWith('.')) s = `${FALLBACK_FILENAME}${s}`;
+  s = s.replace(/^[._-]+|[._-]+$/g, '');
   if (WINDOWS_DEVICE_NAMES.test(s)) s = `_${s}`;
   if (s.length > MAX_FILENAME_BYTES) {
     const { stem, ext } = splitExtension(s);
