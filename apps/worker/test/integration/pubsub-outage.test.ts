@@ -1,0 +1,51 @@
+/**
+ * The Pub/Sub connection drops (emulator unreachable): the subscriber recovers on its own and nothing is lost.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startFaultProxy, startStack, type FaultProxy } from '@thumbnailer/emulators';
+import { fixture, waitFor } from '@thumbnailer/testkit';
+import { startWorker, thumbnails, upload, type WorkerProcess } from './support.js';
+
+describe('worker when Pub/Sub goes away', () => {
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  let proxy: FaultProxy;
+  let worker: WorkerProcess;
+
+  before(async () => {
+    stack = await startStack();
+    proxy = await startFaultProxy(stack.pubsubHost);
+    worker = await startWorker({
+      ...stack.env,
+      PUBSUB_EMULATOR_HOST: proxy.url,
+      PUBSUB_SUBSCRIPTION: stack.provisioning.subscription,
+    });
+  });
+
+  after(async () => {
+    await worker?.stop('SIGKILL');
+    await proxy?.close();
+    await stack?.stop();
+  });
+
+  it('resumes pulling after its connection to Pub/Sub is cut, and loses nothing published meanwhile', async () => {
+    const bucket = stack.storage().bucket(stack.provisioning.bucket);
+    const image = await fixture('small-png');
+    await upload(bucket, 'before/0.png', image, 'image/png');
+    await waitFor(async () => (await thumbnails(bucket, 'before/')).length === 1, {
+      timeoutMs: 20_000,
+      message: 'the thumbnail made before the outage',
+    });
+
+    proxy.setMode('refuse');
+    await Promise.all([0, 1, 2].map((i) => upload(bucket, `during/${i}.png`, image, 'image/png')));
+    proxy.setMode('pass');
+
+    await waitFor(async () => (await thumbnails(bucket, 'during/')).length === 3, {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      message: 'the thumbnails of objects uploaded while Pub/Sub was unreachable',
+    });
+    assert.equal((await fetch(`${worker.url}/healthz`)).status, 200);
+  });
+});
