@@ -37,6 +37,8 @@ export interface StartEmulatorsOptions {
   onLog?: (source: 'storage' | 'pubsub', line: string) => void;
   /** How long each emulator may take to get ready (default 30 s). */
   readyTimeoutMs?: number;
+  /** Start each emulator in its own process group, out of reach of a terminal's Ctrl-C (for the CLI). */
+  detached?: boolean;
 }
 
 const listenHost = '127.0.0.1';
@@ -52,10 +54,11 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     command: toolPath('pubsub-emulator'),
     args: ['-host', listenHost, '-port', String(options.pubsubPort ?? 0)],
     ready: /pubsub-emulator ready on \S+:(\d+)$/,
+    detached: options.detached ?? false,
     timeoutMs,
     onLine: options.onLog && ((line) => options.onLog?.('pubsub', line)),
   });
-  const pubsubPort = Number(pubsubEmulator.match[1]);
+  const pubsubPort = Number(pubsubEmulator.match?.[1]);
 
   let storageEmulator: { process: ManagedProcess; port: number };
   try {
@@ -133,6 +136,7 @@ async function startFakeGcsServer(
         ],
         env: { ...process.env, PUBSUB_EMULATOR_HOST: pubsubAddress },
         ready: /server started at/,
+        detached: options.detached ?? false,
         timeoutMs,
         onLine: options.onLog && ((line) => options.onLog?.('storage', line)),
       });

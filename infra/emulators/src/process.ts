@@ -20,8 +20,15 @@ export interface StartProcessOptions {
   command: string;
   args: readonly string[];
   env?: NodeJS.ProcessEnv;
-  /** A line on stdout or stderr that means "ready"; its match is returned. */
-  ready: RegExp;
+  /** A line on stdout or stderr that means "ready"; its match is returned. Unset: ready once spawned. */
+  ready?: RegExp;
+  /** Working directory of the child (default: this process's). */
+  cwd?: string;
+  /**
+   * Own process group: a terminal's Ctrl-C then reaches only this process, which stops the child
+   * itself, in order (used by the CLI). Default false.
+   */
+  detached?: boolean;
   timeoutMs?: number;
   onLine?: (line: string) => void;
 }
@@ -71,12 +78,12 @@ async function waitForExecutable(path: string, timeoutMs: number): Promise<void>
 
 export async function startProcess(
   options: StartProcessOptions,
-): Promise<{ process: ManagedProcess; match: RegExpMatchArray }> {
-  const { name, command, args, env, ready, timeoutMs = 30_000, onLine } = options;
+): Promise<{ process: ManagedProcess; match: RegExpMatchArray | undefined }> {
+  const { name, command, args, env, cwd, detached = false, ready, timeoutMs = 30_000, onLine } = options;
   await waitForExecutable(command, 10_000);
   installExitHooks();
 
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env, cwd, detached, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
@@ -97,7 +104,7 @@ export async function startProcess(
       lines.push(line);
       if (lines.length > 40) lines.shift();
       onLine?.(line);
-      const match = onReadyLine && line.match(ready);
+      const match = onReadyLine && ready && line.match(ready);
       if (match) onReadyLine?.(match);
     });
   }
@@ -123,11 +130,15 @@ export async function startProcess(
 
   let timer: NodeJS.Timeout | undefined;
   try {
-    const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-      onReadyLine = (m) => {
-        onReadyLine = undefined;
-        resolve(m);
-      };
+    const match = await new Promise<RegExpMatchArray | undefined>((resolve, reject) => {
+      if (ready) {
+        onReadyLine = (m) => {
+          onReadyLine = undefined;
+          resolve(m);
+        };
+      } else {
+        child.once('spawn', () => resolve(undefined));
+      }
       child.once('error', (error) => reject(new Error(`${name} could not start: ${error.message}`)));
       child.once('exit', (code, signal) =>
         reject(

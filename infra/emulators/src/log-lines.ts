@@ -1,0 +1,36 @@
+// Readable console lines for `npm run dev`: a name column, then the line (JSON log entries shortened).
+
+/** Keys every entry carries that add nothing on a developer's console. */
+const droppedKeys = new Set(['severity', 'level', 'message', 'msg', 'time', 'timestamp', 'pid', 'hostname']);
+
+/**
+ * One JSON log entry (pino with Cloud Logging fields) as `SEVERITY message {other fields}`;
+ * anything that is not a JSON object comes back unchanged.
+ */
+export function formatLogLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return line;
+  const fields = entry as Record<string, unknown>;
+  const severity = text(fields.severity ?? fields.level).toUpperCase();
+  const message = text(fields.message ?? fields.msg);
+  const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => !droppedKeys.has(key)));
+  const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+  return `${severity.padEnd(7)} ${message}${extra}`.trimEnd();
+}
+
+function text(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** A writer that prefixes every line with `name |`, names padded to one width. */
+export function prefixed(name: string, write: (text: string) => void = (text) => process.stdout.write(text)) {
+  const label = `${name.padEnd(7)} |`;
+  return (line: string): void => write(`${label} ${formatLogLine(line)}\n`);
+}

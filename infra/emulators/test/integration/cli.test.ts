@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { PubSub } from '@google-cloud/pubsub';
+import { waitFor } from '@thumbnailer/testkit';
+import { freePort, storageClientFor } from '../../src/index.js';
+
+const workspace = fileURLToPath(new URL('../../', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const fakeApp = fileURLToPath(new URL('fixtures/fake-app.mjs', import.meta.url));
+
+interface RunningCli {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  lines: string[];
+  stderr: () => string;
+}
+
+function runCli(args: string[]): RunningCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    cwd: workspace,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return { child, lines, stderr: () => stderr };
+}
+
+async function exitOf(child: RunningCli['child']): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+async function refusesConnections(port: number): Promise<boolean> {
+  const socket = connect(port, '127.0.0.1');
+  try {
+    await once(socket, 'connect');
+    return false;
+  } catch {
+    return true;
+  } finally {
+    socket.destroy();
+  }
+}
+
+async function untilReady(run: RunningCli): Promise<void> {
+  await waitFor(() => run.lines.includes('Ctrl-C stops everything.') || run.child.exitCode !== null, {
+    timeoutMs: 60_000,
+    message: 'the CLI to say it is ready',
+  });
+  assert.equal(run.child.exitCode, null, `the CLI exited early:\n${run.lines.join('\n')}\n${run.stderr()}`);
+}
+
+describe('the local stack CLI', () => {
+  it('`emulators` provisions the local names on the ports it is given and stops both emulators on SIGTERM', async () => {
+    const [storagePort, pubsubPort] = [await freePort(), await freePort()];
+    const run = runCli([
+      'emulators',
+      '--storage-port',
+      String(storagePort),
+      '--pubsub-port',
+      String(pubsubPort),
+    ]);
+    try {
+      await untilReady(run);
+      assert.ok(run.lines.includes(`  export STORAGE_EMULATOR_HOST=http://localhost:${storagePort}`));
+      assert.ok(run.lines.includes(`  export PUBSUB_EMULATOR_HOST=localhost:${pubsubPort}`));
+      assert.ok(run.lines.includes('  export GOOGLE_CLOUD_PROJECT=local-project'));
+
+      const storage = storageClientFor(`http://localhost:${storagePort}`, 'local-project');
+      const [exists] = await storage.bucket('local-bucket').exists();
+      assert.equal(exists, true);
+      const configs = (await (
+        await fetch(`http://localhost:${storagePort}/storage/v1/b/local-bucket/notificationConfigs`)
+      ).json()) as { items?: { topic: string; event_types: string[]; payload_format: string }[] };
+      assert.deepEqual(
+        configs.items?.map(({ topic, event_types, payload_format }) => ({
+          topic,
+          event_types,
+          payload_format,
+        })),
+        [
+          {
+            topic: 'projects/local-project/topics/gcs-notifications',
+            event_types: ['OBJECT_FINALIZE'],
+            payload_format: 'JSON_API_V1',
+          },
+        ],
+      );
+      const pubsub = new PubSub({
+        projectId: 'local-project',
+        apiEndpoint: `localhost:${pubsubPort}`,
+        emulatorMode: true,
+      });
+      try {
+        const [subscription] = await pubsub.subscription('thumbnailer').getMetadata();
+        assert.equal(subscription.topic, 'projects/local-project/topics/gcs-notifications');
+      } finally {
+        await pubsub.close();
+      }
+
+      run.child.kill('SIGTERM');
+      assert.equal(await exitOf(run.child), 0);
+      assert.equal(await refusesConnections(storagePort), true);
+      assert.equal(await refusesConnections(pubsubPort), true);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('`dev` starts web and worker with the local settings, prefixes their lines, prints the URLs, and stops everything on SIGTERM', async () => {
+    const ports = {
+      storage: await freePort(),
+      pubsub: await freePort(),
+      web: await freePort(),
+      worker: await freePort(),
+    };
+    const run = runCli([
+      'dev',
+      ...['--storage-port', String(ports.storage), '--pubsub-port', String(ports.pubsub)],
+      ...['--web-port', String(ports.web), '--worker-port', String(ports.worker)],
+      ...['--web-entry', fakeApp, '--worker-entry', fakeApp],
+    ]);
+    try {
+      await untilReady(run);
+      assert.ok(run.lines.includes(`web     http://localhost:${ports.web}`));
+      assert.ok(run.lines.includes(`worker  http://localhost:${ports.worker}`));
+      assert.ok(
+        run.lines.includes(`web     | INFO    listening {"port":${ports.web}}`),
+        run.lines.join('\n'),
+      );
+      assert.ok(
+        run.lines.includes(`worker  | INFO    listening {"port":${ports.worker}}`),
+        run.lines.join('\n'),
+      );
+
+      const emulatorEnv = {
+        GOOGLE_CLOUD_PROJECT: 'local-project',
+        STORAGE_EMULATOR_HOST: `http://localhost:${ports.storage}`,
+        PUBSUB_EMULATOR_HOST: `localhost:${ports.pubsub}`,
+      };
+      assert.deepEqual(await (await fetch(`http://localhost:${ports.web}/env`)).json(), {
+        ...emulatorEnv,
+        PORT: String(ports.web),
+        UPLOAD_BUCKET: 'local-bucket',
+      });
+      assert.deepEqual(await (await fetch(`http://localhost:${ports.worker}/env`)).json(), {
+        ...emulatorEnv,
+        PORT: String(ports.worker),
+        PUBSUB_SUBSCRIPTION: 'thumbnailer',
+      });
+
+      run.child.kill('SIGTERM');
+      assert.equal(await exitOf(run.child), 0);
+      assert.ok(run.lines.includes('web     | INFO    stopping'));
+      for (const port of Object.values(ports))
+        assert.equal(await refusesConnections(port), true, `port ${port}`);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('`dev` names a missing app build in one line and starts nothing', async () => {
+    const missing = fileURLToPath(new URL('fixtures/no-such-app.js', import.meta.url));
+    const ports = [await freePort(), await freePort(), await freePort(), await freePort()].map(String);
+    const run = runCli([
+      'dev',
+      ...[
+        '--storage-port',
+        ports[0]!,
+        '--pubsub-port',
+        ports[1]!,
+        '--web-port',
+        ports[2]!,
+        '--worker-port',
+        ports[3]!,
+      ],
+      ...['--web-entry', missing, '--worker-entry', fakeApp],
+    ]);
+    assert.equal(await exitOf(run.child), 1);
+    const stderrLines = run.stderr().trim().split('\n');
+    assert.deepEqual(stderrLines, [`npm run dev: cannot start: ${missing} is missing (run npm run build)`]);
+    assert.deepEqual(run.lines, []);
+  });
+
+  it('refuses to start on a port that is taken and says which', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const address = taken.address();
+    assert.ok(address && typeof address === 'object');
+    try {
+      const run = runCli([
+        'emulators',
+        '--storage-port',
+        String(address.port),
+        '--pubsub-port',
+        String(await freePort()),
+      ]);
+      assert.equal(await exitOf(run.child), 1);
+      assert.match(
+        run.stderr(),
+        new RegExp(`^npm run emulators: cannot start: port ${address.port} is in use\\n$`, 'm'),
+      );
+    } finally {
+      taken.close();
+    }
+  });
+});
