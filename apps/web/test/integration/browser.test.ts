@@ -127,6 +127,28 @@ describe('the upload page in a real browser', () => {
     await page.close();
   });
 
+  test('accepts a file dropped on the drop zone and uploads it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+    await page.goto(`${web.base}/`);
+    const b64 = (await fixture('small-png')).toString('base64');
+    // Built in the page: a DataTransfer holding a File, as the browser makes for a real drop.
+    const dataTransfer = await page.evaluateHandle(`(() => {
+      const bytes = Uint8Array.from(atob('${b64}'), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+      return transfer;
+    })()`);
+    await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer });
+    assert.match((await page.locator('#dropzone').getAttribute('class')) ?? '', /is-dragover/);
+    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+    assert.match(await page.locator('#file-name').innerText(), /Selected: dropped\.png/);
+    await page.click('#upload-button');
+    const flash = page.locator('#flash.flash-success');
+    await flash.waitFor();
+    assert.match(await flash.innerText(), /Uploaded dropped\.png as \d{8}T\d{2}Z\/dropped\.png/);
+    await page.close();
+  });
+
   test('works without JavaScript: the form posts, redirects and shows the flash message', async () => {
     const context = await browser.newContext({
       javaScriptEnabled: false,
