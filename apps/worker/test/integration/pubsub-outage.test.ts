@@ -48,4 +48,27 @@ describe('worker when Pub/Sub goes away', () => {
     });
     assert.equal((await fetch(`${worker.url}/healthz`)).status, 200);
   });
+
+  it('re-opens the subscriber with backoff when its subscription disappears, as on an emulator restart', async () => {
+    const pubsub = stack.pubsub();
+    const { topic, subscription } = stack.provisioning;
+    await pubsub.subscription(subscription).delete();
+    // An emulator restart: the stream breaks, and the subscription is gone when the client reconnects.
+    proxy.setMode('refuse');
+    proxy.setMode('pass');
+    await waitFor(() => worker.logs.some((l) => l.message === 'subscriber failed; re-opening'), {
+      timeoutMs: 30_000,
+      message: 'the subscriber error logged',
+    });
+    await pubsub.topic(topic).createSubscription(subscription);
+
+    const bucket = stack.storage().bucket(stack.provisioning.bucket);
+    await upload(bucket, 'recreated/0.png', await fixture('small-png'), 'image/png');
+    await waitFor(async () => (await thumbnails(bucket, 'recreated/')).length === 1, {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      message: 'a thumbnail through the re-created subscription',
+    });
+    assert.ok(worker.logs.filter((l) => l.message === 'pulling').length >= 2, 'the subscriber was re-opened');
+  });
 });
