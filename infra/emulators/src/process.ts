@@ -58,21 +58,13 @@ function installExitHooks(): void {
   }
 }
 
-/** The binary may be briefly absent while a concurrent `turbo run build` restores it from cache. */
-async function waitForExecutable(path: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await access(path, constants.X_OK);
-      return;
-    } catch (error) {
-      if (Date.now() >= deadline) {
-        throw new Error(`${path} is missing: run \`npm run build -w @thumbnailer/emulators\` (needs Go)`, {
-          cause: error,
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+async function assertExecutable(path: string): Promise<void> {
+  try {
+    await access(path, constants.X_OK);
+  } catch (error) {
+    throw new Error(`${path} is missing: run \`npm run build -w @thumbnailer/emulators\` (needs Go)`, {
+      cause: error,
+    });
   }
 }
 
@@ -80,7 +72,7 @@ export async function startProcess(
   options: StartProcessOptions,
 ): Promise<{ process: ManagedProcess; match: RegExpMatchArray | undefined }> {
   const { name, command, args, env, cwd, detached = false, ready, timeoutMs = 30_000, onLine } = options;
-  await waitForExecutable(command, 10_000);
+  await assertExecutable(command);
   installExitHooks();
 
   const child = spawn(command, args, { env, cwd, detached, stdio: ['ignore', 'pipe', 'pipe'] });
