@@ -111,6 +111,12 @@ describe('parseHttpEvent', () => {
       expect: expected,
     },
     {
+      name: 'a structured-mode CloudEvent whose content type is written in capitals',
+      headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
+      body: structured(FINALIZED, STORAGE_SOURCE, resource),
+      expect: expected,
+    },
+    {
       name: 'a finalized CloudEvent naming the object file_name with a numeric generation',
       headers: binaryHeaders(FINALIZED, STORAGE_SOURCE),
       body: JSON.stringify({ bucket: BUCKET, file_name: NAME, generation: 1733241552345678 }),

@@ -195,7 +195,12 @@ export function parseHttpEvent(message: HttpMessage): ObjectEvent {
   if (hasCloudEventHeaders(message.headers)) {
     let parsed: CloudEventV1<unknown> | CloudEventV1<unknown>[];
     try {
-      parsed = HTTP.toEvent<unknown>({ headers: message.headers, body: message.body });
+      // The SDK picks its body parser by the exact content-type string; media types are case-insensitive.
+      const contentType = message.headers['content-type'];
+      const headers = isString(contentType)
+        ? { ...message.headers, 'content-type': contentType.toLowerCase() }
+        : message.headers;
+      parsed = HTTP.toEvent<unknown>({ headers, body: message.body });
     } catch (err) {
       throw new EventError('malformed_event', `CloudEvent could not be read: ${(err as Error).message}`, {
         cause: err,
