@@ -1,0 +1,81 @@
+/**
+ * The whole native stack on free ports: both emulators, provisioned (bucket, topic, subscription, bucket
+ * notification), then the built worker in pull mode and the built web app, each pointed at them only by
+ * environment variables.
+ */
+import { freePort, startStack, type EmulatorSet, type Provisioning } from '@thumbnailer/emulators';
+import { startApp, type RunningApp } from './apps.js';
+
+export interface NativeStack {
+  emulators: EmulatorSet & { provisioning: Provisioning };
+  web: RunningApp;
+  worker: RunningApp;
+  /** Every line the emulators and both apps wrote, prefixed with where it came from. */
+  output(): string;
+  /** Stops web, worker and the emulators (in that order), whatever state they are in. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface NativeStackOptions {
+  /**
+   * 'pull' (default): the worker pulls the bucket's notifications from the subscription, as on Cloud Run with
+   * Pub/Sub pull. 'push': PUBSUB_SUBSCRIPTION unset, so only POST /event feeds it (Eventarc push).
+   */
+  worker?: 'pull' | 'push';
+  /** Inherited by both apps (PATH, HOME, …): pass the test's `process.env`. */
+  inherit?: NodeJS.ProcessEnv;
+}
+
+export async function startNativeStack(options: NativeStackOptions = {}): Promise<NativeStack> {
+  const emulatorLines: string[] = [];
+  const emulators = await startStack(
+    {},
+    { onLog: (source, line) => emulatorLines.push(`[${source}] ${line}`) },
+  );
+  const { provisioning } = emulators;
+  let worker: RunningApp | undefined;
+  let web: RunningApp | undefined;
+  const output = (): string =>
+    [emulatorLines.join('\n'), worker?.output() ?? '', web?.output() ?? ''].filter(Boolean).join('\n');
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      const results = await Promise.allSettled([web?.stop(), worker?.stop()]);
+      await emulators.stop();
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    })());
+
+  try {
+    worker = await startApp(
+      'worker',
+      {
+        ...emulators.env,
+        GOOGLE_CLOUD_PROJECT: provisioning.projectId,
+        ...(options.worker === 'push' ? {} : { PUBSUB_SUBSCRIPTION: provisioning.subscription }),
+        UPLOAD_BUCKET: provisioning.bucket,
+        PORT: String(await freePort()),
+      },
+      { inherit: options.inherit },
+    );
+    web = await startApp(
+      'web',
+      {
+        ...emulators.env,
+        GOOGLE_CLOUD_PROJECT: provisioning.projectId,
+        UPLOAD_BUCKET: provisioning.bucket,
+        SESSION_SECRET: 'e2e-session-secret-0123456789',
+        PORT: String(await freePort()),
+      },
+      { inherit: options.inherit },
+    );
+  } catch (error) {
+    await stop().catch(() => undefined);
+    // The app's own output is in the error already; the emulators' lines may explain it.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`the native stack did not start: ${reason}\n${emulatorLines.join('\n')}`, {
+      cause: error,
+    });
+  }
+  return { emulators, web, worker, output, stop };
+}
