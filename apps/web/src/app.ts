@@ -94,6 +94,7 @@ export function createApp(deps: AppDeps): express.Express {
         },
       },
       crossOriginEmbedderPolicy: false,
+      frameguard: { action: 'deny' },
     }),
   );
   app.use(cookieParser(deps.sessionSecret));

@@ -106,6 +106,8 @@ describe('the upload page in a real browser', () => {
     await page.reload();
     await page.locator('#gallery img').first().waitFor();
     await page.screenshot({ path: `${RESULTS}upload-gallery.png`, fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: `${RESULTS}upload-gallery-dark.png`, fullPage: true });
     await page.close();
   });
 
