@@ -88,7 +88,15 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     pubsub: () => (pubsubClient ??= new PubSub({ projectId, apiEndpoint: pubsubHost, emulatorMode: true })),
     stop: () =>
       (stopping ??= (async () => {
-        await pubsubClient?.close().catch(() => undefined);
+        // A client stuck on a broken channel must not keep the emulators alive: give it 5 s.
+        if (pubsubClient) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            pubsubClient.close().catch(() => undefined),
+            new Promise((resolve) => (timer = setTimeout(resolve, 5_000))),
+          ]);
+          clearTimeout(timer);
+        }
         await Promise.all([storageEmulator.process.stop(), pubsubEmulator.process.stop()]);
       })()),
   };
