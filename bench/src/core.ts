@@ -39,17 +39,17 @@ export function coreConfigs(ctx: SuiteContext): Config[] {
     { id: 'core-buffer-1', label: 'core, bytes in memory', lanes: 1, workers: [nodeWorker(ctx, coreBuffer)] },
     { id: 'core-file-1', label: 'core, file path', lanes: 1, workers: [nodeWorker(ctx, coreFile)] },
     {
-      id: 'core-buffer-1-arena2',
-      label: 'core, bytes, MALLOC_ARENA_MAX=2',
+      id: 'core-buffer-1-tuned',
+      label: 'core, bytes, MALLOC_ARENA_MAX=2 + sharp.cache(false)',
       lanes: 1,
-      workers: [nodeWorker(ctx, coreBuffer, { env: { MALLOC_ARENA_MAX: '2' } })],
+      workers: [nodeWorker(ctx, { ...coreBuffer, cache: false }, { env: { MALLOC_ARENA_MAX: '2' } })],
     },
     {
       id: 'core-buffer-1-jemalloc',
-      label: 'core, bytes, jemalloc (LD_PRELOAD)',
+      label: 'core, bytes, jemalloc + sharp.cache(false)',
       lanes: 1,
       workers: ctx.tools.jemalloc
-        ? [nodeWorker(ctx, coreBuffer, { env: { LD_PRELOAD: ctx.tools.jemalloc } })]
+        ? [nodeWorker(ctx, { ...coreBuffer, cache: false }, { env: { LD_PRELOAD: ctx.tools.jemalloc } })]
         : { unavailable: 'libjemalloc2 is not installed' },
     },
     { id: 'pillow-2', label: 'Pillow, 2 processes', lanes: 2, workers: pillowWorkers(ctx, 2) },
@@ -195,8 +195,8 @@ export function coreReport(configs: readonly Config[], outcomes: ReadonlyMap<str
       bound: 200,
       unit: ' MiB',
       note:
-        `MALLOC_ARENA_MAX=2: ${fixed(get('core-buffer-1-arena2')?.peakRssMiB, 0, ' MiB')}, ` +
-        `jemalloc: ${fixed(get('core-buffer-1-jemalloc')?.peakRssMiB, 0, ' MiB')}`,
+        `with MALLOC_ARENA_MAX=2 + sharp.cache(false): ${fixed(get('core-buffer-1-tuned')?.peakRssMiB, 0, ' MiB')}, ` +
+        `jemalloc + sharp.cache(false): ${fixed(get('core-buffer-1-jemalloc')?.peakRssMiB, 0, ' MiB')}`,
     },
   ];
 

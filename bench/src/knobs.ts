@@ -38,17 +38,11 @@ export function knobConfigs(ctx: SuiteContext): Config[] {
     { id: 'pillow', label: 'Pillow Image.thumbnail', lanes: 1, workers: pillowWorkers(ctx, 1) },
     { id: 'floor', label: 'floor: djpeg -scale 1/8', lanes: 1, workers: floorWorkers(ctx, 1) },
     sharp(BASELINE, 'sharp, file path (baseline)', {}),
-    sharp('buffer-read', 'bytes read per image (readFile + Buffer)', { input: 'buffer-read' }),
     sharp('buffer', 'bytes already in memory', { input: 'buffer' }),
     sharp('slow-shrink', 'fastShrinkOnLoad: false (JPEG pre-shrink 4 not 8)', { fastShrinkOnLoad: false }),
     sharp('no-shrink', 'no shrink-on-load (full-size decode)', { noShrinkOnLoad: true }),
     sharp('threads-2', 'sharp.concurrency(2): 2 libvips threads per image', { concurrency: 2 }),
     sharp('no-cache', 'sharp.cache(false)', { cache: false }),
-    sharp('heavy-encoders', 'heavy encoders (mozjpeg, png level 9, webp effort 6)', {
-      jpeg: { quality: 80, mozjpeg: true },
-      png: { compressionLevel: 9 },
-      webp: { effort: 6 },
-    }),
     sharp('light-encoders', 'light encoders (png level 2, webp effort 0)', {
       png: { compressionLevel: 2 },
       webp: { effort: 0 },
@@ -56,7 +50,6 @@ export function knobConfigs(ctx: SuiteContext): Config[] {
     sharp('animated', 'animated: true (GIF stays animated)', { animated: true }),
     twoInFlight('inflight-2', '2 in flight, 1 process (UV_THREADPOOL_SIZE 4)', {}),
     twoInFlight('inflight-2-uv1', '2 in flight, UV_THREADPOOL_SIZE=1', { UV_THREADPOOL_SIZE: '1' }),
-    twoInFlight('inflight-2-arena2', '2 in flight, MALLOC_ARENA_MAX=2', { MALLOC_ARENA_MAX: '2' }),
   ];
 }
 

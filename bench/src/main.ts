@@ -13,8 +13,8 @@ const SUITES: Record<
   string,
   { rounds: number; passes: number; run: (ctx: SuiteContext) => Promise<string> }
 > = {
-  core: { rounds: 3, passes: 2, run: runCoreSuite },
-  knobs: { rounds: 2, passes: 1, run: runKnobSuite },
+  core: { rounds: 2, passes: 2, run: runCoreSuite },
+  knobs: { rounds: 1, passes: 1, run: runKnobSuite },
 };
 
 async function main(): Promise<void> {
