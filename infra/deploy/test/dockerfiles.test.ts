@@ -10,7 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { startEmulators } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
+import { command, environment, loadCompose, service } from './compose.js';
 import { type ParsedDockerfile, type Stage, hostPath, parseDockerfile, replay } from './dockerfile.js';
 import { internalRuntimeClosure, isRecord, readRepoFile, repoPath, repoRoot } from './repo.js';
 
@@ -116,6 +118,8 @@ for (const app of APPS) {
 }
 
 describe('the Dockerfiles’ recipe, replayed natively', () => {
+  // Not on Google Cloud: the auth library need not probe for a metadata server (it warns when it finds none).
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   const outDir = mkdtempSync(path.join(tmpdir(), 'thumbnailer-image-'));
   const children: ChildProcess[] = [];
   after(() => {
@@ -160,7 +164,7 @@ describe('the Dockerfiles’ recipe, replayed natively', () => {
 
         const port = await freePort();
         const [bin = 'node', ...argv] = runtime.cmd;
-        const child = spawn(bin === 'node' ? process.execPath : bin, argv, {
+        const child: ChildProcess = spawn(bin === 'node' ? process.execPath : bin, argv, {
           cwd: hostPath(runtime, '.'),
           env: {
             PATH: process.env.PATH ?? '',
@@ -203,4 +207,74 @@ describe('the Dockerfiles’ recipe, replayed natively', () => {
       },
     );
   }
+  it(
+    'builds docker-compose’s provisioning image and provisions the emulators with it, twice, ending with one notification',
+    { timeout: 10 * 60_000 },
+    async () => {
+      const provision = service(loadCompose(), 'provision');
+      const build = provision.build;
+      assert.ok(
+        isRecord(build) && typeof build.dockerfile_inline === 'string',
+        'built from an inline Dockerfile',
+      );
+      const log: string[] = [];
+      const states = await replay(parseDockerfile(build.dockerfile_inline), {
+        context: repoRoot,
+        outDir: path.join(outDir, 'provision'),
+        log: (line) => log.push(line),
+      }).catch((err: unknown) => {
+        throw new Error(`replaying the provisioning image failed:\n${log.slice(-40).join('\n')}`, {
+          cause: err,
+        });
+      });
+      const image = [...states.values()].at(-1);
+      assert.ok(image);
+      assert.equal(image.user, 'node');
+
+      const emulators = await startEmulators();
+      try {
+        const env: Record<string, string> = {
+          ...environment(provision),
+          STORAGE_EMULATOR_HOST: emulators.storageHost,
+          PUBSUB_EMULATOR_HOST: emulators.pubsubHost,
+        };
+        const [bin = 'node', ...argv] = command(provision);
+        for (let round = 1; round <= 2; round += 1) {
+          const child: ChildProcess = spawn(bin === 'node' ? process.execPath : bin, argv, {
+            cwd: hostPath(image, '.'),
+            env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...image.env, ...env },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          children.push(child);
+          let output = '';
+          child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+          child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+          assert.equal(await exited(child), 0, `provisioning round ${round}: ${output}`);
+        }
+
+        const [exists] = await emulators
+          .storage()
+          .bucket(env.UPLOAD_BUCKET ?? '')
+          .exists();
+        assert.ok(exists, 'the bucket exists');
+        const [subscription] = await emulators
+          .pubsub()
+          .subscription(env.PUBSUB_SUBSCRIPTION ?? '')
+          .getMetadata();
+        assert.equal(
+          subscription.topic,
+          `projects/${env.GOOGLE_CLOUD_PROJECT ?? ''}/topics/${env.PUBSUB_TOPIC ?? ''}`,
+        );
+        const configs = (await (
+          await fetch(`${emulators.storageHost}/storage/v1/b/${env.UPLOAD_BUCKET}/notificationConfigs`)
+        ).json()) as { items?: { topic?: string; payload_format?: string }[] };
+        assert.deepEqual(
+          (configs.items ?? []).map((c) => [c.topic, c.payload_format]),
+          [[subscription.topic, 'JSON_API_V1']],
+        );
+      } finally {
+        await emulators.stop();
+      }
+    },
+  );
 });
