@@ -14,12 +14,14 @@ import { explainFailure, launchChromium, startNativeStack, type NativeStack } fr
 
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 
-/** The loaded image's natural width; 0 while it is missing or still loading. */
-function loadedWidth(img: Locator): Promise<number> {
-  return img.evaluate((node) => {
-    const image = node as unknown as { complete: boolean; naturalWidth: number };
-    return image.complete ? image.naturalWidth : 0;
+/** The loaded image's natural size; undefined while it is missing or still loading. */
+async function loadedSize(img: Locator): Promise<{ width: number; height: number } | undefined> {
+  if ((await img.count()) === 0) return undefined; // not on the page yet: evaluate() would wait for it
+  const size = await img.evaluate((node) => {
+    const image = node as unknown as { complete: boolean; naturalWidth: number; naturalHeight: number };
+    return { width: image.complete ? image.naturalWidth : 0, height: image.naturalHeight };
   });
+  return size.width > 0 ? size : undefined;
 }
 
 describe('uploading a photo in a real browser over the whole native stack', () => {
@@ -56,6 +58,8 @@ describe('uploading a photo in a real browser over the whole native stack', () =
       page.on('pageerror', (error) => pageErrors.push(error.message));
 
       await page.goto(`${stack.web.base}/`);
+      // Survives only as long as the document does: still there later means the page never reloaded.
+      await page.evaluate(() => Object.assign(globalThis, { e2eSameDocument: true }));
       await page.setInputFiles('#file', photo);
       await page.click('#upload-button');
       const flash = page.locator('#flash.flash-success');
@@ -66,19 +70,27 @@ describe('uploading a photo in a real browser over the whole native stack', () =
 
       // The page polls the web app, which finds the thumbnail the worker wrote after the bucket notification.
       const thumbnail = page.locator('#result img');
-      const width = await waitFor(() => loadedWidth(thumbnail), {
+      const size = await waitFor(() => loadedSize(thumbnail), {
         timeoutMs: 20_000,
         message: 'the thumbnail to appear and load on the page without a reload',
       });
-      assert.ok(width <= 100, `the thumbnail is at most 100 px wide, got ${width}`);
+      assert.ok(
+        size.width <= 100 && size.height <= 100,
+        `the thumbnail fits 100×100: ${JSON.stringify(size)}`,
+      );
+      assert.equal(
+        await page.evaluate(() => 'e2eSameDocument' in globalThis),
+        true,
+        'the page was not reloaded',
+      );
       await page.screenshot({ path: join(RESULTS, 'upload-with-thumbnail.png'), fullPage: true });
 
       await page.reload();
       const card = page.locator('#gallery li.card', { has: page.locator(`[title="${name}"]`) });
-      const galleryWidth = await waitFor(() => loadedWidth(card.locator('img')), {
+      const gallerySize = await waitFor(() => loadedSize(card.locator('img')), {
         message: 'the gallery card of the upload to show its thumbnail after a reload',
       });
-      assert.ok(galleryWidth > 0 && galleryWidth <= 100, `gallery thumbnail width ${galleryWidth}`);
+      assert.deepEqual(gallerySize, size, 'the gallery shows the same thumbnail');
       await page.screenshot({ path: join(RESULTS, 'gallery-after-reload.png'), fullPage: true });
       assert.deepEqual(pageErrors, [], 'no errors in the page (CSP violations included)');
       await page.close();
