@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { createLogger } from '@thumbnailer/core';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
-import { createLogger } from './logging.js';
 
 describe('the web app without UPLOAD_BUCKET', () => {
   const lines: Record<string, unknown>[] = [];
@@ -17,7 +17,7 @@ describe('the web app without UPLOAD_BUCKET', () => {
   });
   const app = createApp({
     config: loadConfig({}),
-    logger: createLogger({ destination: sink }),
+    logger: createLogger({ service: 'web', destination: sink }),
     storage: undefined,
     sessionSecret: 'a-test-secret-of-enough-length',
   });

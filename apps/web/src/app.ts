@@ -13,6 +13,7 @@ import {
   type ProbeResult,
   type StorageAdapter,
   type StoredObject,
+  traceFields,
 } from '@thumbnailer/core';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -23,7 +24,6 @@ import type { Logger } from 'pino';
 import type { WebConfig } from './config.js';
 import { fromMulterError, toHttpProblem, UploadError } from './errors.js';
 import { setFlash, takeFlash } from './flash.js';
-import { traceFields } from './logging.js';
 import { printable, storeUpload } from './uploads.js';
 import {
   findThumbnail,
@@ -116,10 +116,7 @@ export function createApp(deps: AppDeps): express.Express {
     try {
       gallery = await recentUploads(storage, { prefix: config.thumbnailPrefix, now: clock(), limit: 12 });
     } catch (err) {
-      logger.warn(
-        { err, ...traceFields(req.get('x-cloud-trace-context'), config.projectId) },
-        'gallery unavailable',
-      );
+      logger.warn({ err, ...traceFields(req.headers, config.projectId) }, 'gallery unavailable');
       galleryError = 'Recent uploads cannot be listed right now.';
     }
     res
@@ -202,7 +199,7 @@ export function createApp(deps: AppDeps): express.Express {
         width: probe.width,
         height: probe.height,
         ms: Math.round(performance.now() - started),
-        ...traceFields(req.get('x-cloud-trace-context'), config.projectId),
+        ...traceFields(req.headers, config.projectId),
       },
       'upload stored',
     );
@@ -302,7 +299,7 @@ export function createApp(deps: AppDeps): express.Express {
       method: req.method,
       path: req.path,
       bytes: req.file?.size,
-      ...traceFields(req.get('x-cloud-trace-context'), config.projectId),
+      ...traceFields(req.headers, config.projectId),
     };
     if (problem.status >= 500 && problem.status !== 503) logger.error({ ...fields, err }, 'request failed');
     else if (req.path === '/upload')

@@ -2,11 +2,9 @@
  * Wiring only: configuration, logger, Storage client, the app, the listener and a graceful SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
-import { Storage } from '@google-cloud/storage';
-import { StorageAdapter } from '@thumbnailer/core';
+import { createLogger, createStorageClient, StorageAdapter } from '@thumbnailer/core';
 import { createApp } from './app.js';
 import { loadConfig, type WebConfig } from './config.js';
-import { createLogger } from './logging.js';
 
 let config: WebConfig;
 try {
@@ -16,7 +14,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.logLevel });
+const logger = createLogger({ service: 'web', level: config.logLevel });
 
 let sessionSecret = config.sessionSecret;
 if (!sessionSecret) {
@@ -29,11 +27,7 @@ if (!config.uploadBucket)
   logger.warn('UPLOAD_BUCKET is not set: the upload page answers 503 and uploads are refused');
 
 // The client reads STORAGE_EMULATOR_HOST itself (its own switch). Bounded retries: a user is waiting.
-const storage = new Storage({ retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: 30 } });
-// The JSON API lives under /storage/v1 of the endpoint. The client already derives that for its default
-// endpoint, but takes STORAGE_EMULATOR_HOST verbatim as the JSON base URL (uploads still go to
-// <endpoint>/upload/storage/v1), so listing and metadata calls would miss the prefix. Same value in production.
-storage.baseUrl = `${storage.apiEndpoint}/storage/v1`;
+const storage = createStorageClient({ retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: 30 } });
 const adapter = config.uploadBucket ? new StorageAdapter(storage.bucket(config.uploadBucket)) : undefined;
 
 const app = createApp({ config, logger, storage: adapter, sessionSecret });

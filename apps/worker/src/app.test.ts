@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { TransientError } from '@thumbnailer/core';
+import { createLogger, TransientError } from '@thumbnailer/core';
 import { createApp } from './app.js';
 import type { ObjectEvent } from './events.js';
-import { createLogger } from './logging.js';
 import type { Outcome } from './outcomes.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -38,7 +37,11 @@ const ce = (name: string) => ({
 
 describe('the worker HTTP app', () => {
   const controller = new AbortController();
-  const app = createApp({ pipeline, logger: createLogger({ level: 'silent' }), signal: controller.signal });
+  const app = createApp({
+    pipeline,
+    logger: createLogger({ service: 'worker', level: 'silent' }),
+    signal: controller.signal,
+  });
   const server = app.listen(0);
   let url = '';
   before(() => {

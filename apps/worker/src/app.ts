@@ -9,8 +9,7 @@ import type { Logger } from 'pino';
 import { parseHttpEvent } from './events.js';
 import { errorOutcome, httpStatus, logOutcome, responseBody } from './outcomes.js';
 import type { Pipeline } from './pipeline.js';
-import { traceFields } from './logging.js';
-import { idempotencyKey, TransientError } from '@thumbnailer/core';
+import { idempotencyKey, traceFields, TransientError } from '@thumbnailer/core';
 
 export interface AppDeps {
   pipeline: Pipeline;

@@ -2,12 +2,10 @@
  * `npm run backfill` / the Cloud Run Job entry point: wiring only (the logic is in backfill.ts).
  * Exit status: 0 when nothing failed, 1 otherwise (or when the configuration is unusable).
  */
-import { Storage } from '@google-cloud/storage';
-import { StorageAdapter } from '@thumbnailer/core';
+import { createLogger, createStorageClient, StorageAdapter } from '@thumbnailer/core';
 import sharp from 'sharp';
 import { runBackfill } from './backfill.js';
 import { loadConfig, type InputFolder, type WorkerConfig } from './config.js';
-import { createLogger } from './logging.js';
 import { createWorkerPipeline } from './services.js';
 
 // As in main.ts: parallelism comes from several images at once, one libvips thread each.
@@ -27,14 +25,10 @@ try {
 const logger = createLogger({ level: config.logLevel, service: 'backfill' });
 // The client reads STORAGE_EMULATOR_HOST itself (its own switch). Retries stay short: a transient failure is
 // better answered with a nack / 503 (redelivered later) than held for minutes.
-const storage = new Storage({
+const storage = createStorageClient({
   ...(config.projectId ? { projectId: config.projectId } : {}),
   retryOptions: { autoRetry: true, maxRetries: 2, maxRetryDelay: 2, totalTimeout: 15 },
 });
-// The JSON API lives under /storage/v1 of the endpoint. The client derives that for its default endpoint but
-// takes STORAGE_EMULATOR_HOST verbatim as the JSON base URL (uploads still go to <endpoint>/upload/storage/v1),
-// so metadata and download calls would miss the prefix. The same value in production.
-storage.baseUrl = `${storage.apiEndpoint}/storage/v1`;
 const pipeline = createWorkerPipeline({ storage, config, logger });
 
 try {

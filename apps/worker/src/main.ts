@@ -4,11 +4,10 @@
  */
 import type { Server } from 'node:http';
 import { PubSub } from '@google-cloud/pubsub';
-import { Storage } from '@google-cloud/storage';
+import { createLogger, createStorageClient } from '@thumbnailer/core';
 import sharp from 'sharp';
 import { createApp } from './app.js';
 import { loadConfig, type WorkerConfig } from './config.js';
-import { createLogger } from './logging.js';
 import { createPullConsumer, type PullConsumer } from './pull.js';
 import { createWorkerPipeline } from './services.js';
 
@@ -28,18 +27,14 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ level: config.logLevel });
+const logger = createLogger({ service: 'worker', level: config.logLevel });
 const controller = new AbortController();
 // The client reads STORAGE_EMULATOR_HOST itself (its own switch). Retries stay short: a transient failure is
 // better answered with a nack / 503 (redelivered later) than held for minutes.
-const storage = new Storage({
+const storage = createStorageClient({
   ...(config.projectId ? { projectId: config.projectId } : {}),
   retryOptions: { autoRetry: true, maxRetries: 2, maxRetryDelay: 2, totalTimeout: 15 },
 });
-// The JSON API lives under /storage/v1 of the endpoint. The client derives that for its default endpoint but
-// takes STORAGE_EMULATOR_HOST verbatim as the JSON base URL (uploads still go to <endpoint>/upload/storage/v1),
-// so metadata and download calls would miss the prefix. The same value in production.
-storage.baseUrl = `${storage.apiEndpoint}/storage/v1`;
 const pubsub = config.subscription
   ? new PubSub(config.projectId ? { projectId: config.projectId } : {})
   : undefined;

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ImageError, TransientError } from '@thumbnailer/core';
+import { createLogger, ImageError, TransientError } from '@thumbnailer/core';
 import { EventError, RetryLaterError } from './errors.js';
-import { createLogger } from './logging.js';
 import { errorOutcome, httpStatus, logOutcome, responseBody, shouldAck } from './outcomes.js';
 
 describe('errorOutcome', () => {
@@ -71,6 +70,7 @@ describe('logOutcome', () => {
   function capture() {
     const lines: Record<string, unknown>[] = [];
     const logger = createLogger({
+      service: 'worker',
       destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
     });
     return { lines, logger };

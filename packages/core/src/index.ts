@@ -9,3 +9,5 @@ export { sniffFormat } from './sniff.js';
 export type { ImageInput } from './input.js';
 export * from './idempotency.js';
 export * from './storage.js';
+export * from './logging.js';
+export * from './variables.js';

@@ -8,7 +8,13 @@
  * Emulator difference: fake-gcs-server enforces `ifGenerationMatch` on uploads (createOnly, replace) but ignores
  * preconditions on metadata PATCH and DELETE. Code that needs compare-and-swap uses `replace`.
  */
-import type { Bucket, File, FileMetadata } from '@google-cloud/storage';
+import {
+  Storage,
+  type Bucket,
+  type File,
+  type FileMetadata,
+  type StorageOptions,
+} from '@google-cloud/storage';
 import { TransientError } from './errors.js';
 
 export interface StoredObject {
@@ -248,4 +254,16 @@ export class StorageAdapter {
       pageToken = next?.pageToken;
     } while (pageToken);
   }
+}
+
+/**
+ * A Storage client for an app's main.ts. The client reads `STORAGE_EMULATOR_HOST` itself (its own switch), but
+ * takes that value verbatim as its JSON API base URL while uploads go to `<endpoint>/upload/storage/v1`, so
+ * metadata, listing and download calls would miss the `/storage/v1` prefix. Deriving the base URL from the
+ * endpoint gives the same URL as the client's own default in production, and the right one everywhere else.
+ */
+export function createStorageClient(options: StorageOptions = {}): Storage {
+  const storage = new Storage(options);
+  storage.baseUrl = `${storage.apiEndpoint}/storage/v1`;
+  return storage;
 }

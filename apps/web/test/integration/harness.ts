@@ -2,10 +2,9 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Bucket } from '@google-cloud/storage';
-import { StorageAdapter, type Clock } from '@thumbnailer/core';
+import { createLogger, StorageAdapter, type Clock } from '@thumbnailer/core';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logging.js';
 
 export interface RunningApp {
   base: string;
@@ -33,7 +32,7 @@ export async function startWeb(options: {
   });
   const app = createApp({
     config,
-    logger: createLogger({ destination: sink, level: 'debug' }),
+    logger: createLogger({ service: 'web', destination: sink, level: 'debug' }),
     storage: options.bucket ? new StorageAdapter(options.bucket) : undefined,
     sessionSecret: 'integration-test-secret-0123456789',
     ...(options.clock ? { clock: options.clock } : {}),

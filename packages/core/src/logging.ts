@@ -1,6 +1,6 @@
 /**
- * The pino logger, shaped for Cloud Logging: JSON lines with `severity`, `message`, and (per request) the trace.
- * Created once in main.ts / backfill-main.ts and passed in; tests pass their own destination.
+ * The one pino logger of each process, shaped for Cloud Logging: JSON lines with `severity`, `message` and, per
+ * request, the trace. Created once in an app's main.ts and passed in; tests pass their own destination.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 
@@ -13,14 +13,20 @@ const SEVERITY: Readonly<Record<string, string>> = {
   fatal: 'CRITICAL',
 };
 
-export function createLogger(
-  options: { level?: string; service?: string; destination?: DestinationStream } = {},
-): Logger {
+export interface LoggerOptions {
+  /** pino level name; default `info`. */
+  level?: string;
+  /** The `service` field on every line: `web`, `worker`, `backfill`. */
+  service: string;
+  destination?: DestinationStream;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       messageKey: 'message',
-      base: { service: options.service ?? 'worker' },
+      base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }),
@@ -30,9 +36,12 @@ export function createLogger(
   );
 }
 
-/** `X-Cloud-Trace-Context: TRACE/SPAN;o=1` or `traceparent: 00-TRACE-SPAN-01` → the Cloud Logging trace field. */
+/**
+ * `X-Cloud-Trace-Context: TRACE/SPAN;o=1` or `traceparent: 00-TRACE-SPAN-01` → the Cloud Logging trace field,
+ * when the project is known.
+ */
 export function traceFields(
-  headers: Record<string, string | string[] | undefined>,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
   projectId: string | undefined,
 ): Record<string, string> {
   const cloud = headers['x-cloud-trace-context'];
