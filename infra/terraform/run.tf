@@ -31,8 +31,10 @@ resource "google_cloud_run_v2_service" "web" {
   deletion_protection = var.deletion_protection
 
   template {
-    service_account                  = google_service_account.web.email
-    max_instance_request_concurrency = 40
+    service_account = google_service_account.web.email
+    # Each upload may hold its bytes (≤ MAX_UPLOAD_BYTES) and a bounded decode (≤ 8192×8192) in memory:
+    # a few at a time per instance, more instances beyond that.
+    max_instance_request_concurrency = 8
     timeout                          = "60s"
 
     scaling {
@@ -76,7 +78,7 @@ resource "google_cloud_run_v2_service" "web" {
       resources {
         limits = {
           cpu    = "1"
-          memory = "1Gi" # one decoded upload at a time per request, bounded at 8192×8192
+          memory = "2Gi"
         }
         cpu_idle          = true # CPU only while serving requests
         startup_cpu_boost = true

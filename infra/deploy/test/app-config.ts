@@ -10,8 +10,16 @@ export type AppName = 'web' | 'worker';
 export type Env = Record<string, string | undefined>;
 type LoadConfig = (env: Env) => unknown;
 
-/** Read by libraries rather than loadConfig: the client libraries' emulator switches, and Express's NODE_ENV. */
-export const LIBRARY_VARIABLES = new Set(['STORAGE_EMULATOR_HOST', 'PUBSUB_EMULATOR_HOST', 'NODE_ENV']);
+/**
+ * Read by libraries rather than loadConfig: the client libraries' emulator switches, the auth library's
+ * METADATA_SERVER_DETECTION (off Google Cloud: skip the metadata-server probe), and Express's NODE_ENV.
+ */
+export const LIBRARY_VARIABLES = new Set([
+  'STORAGE_EMULATOR_HOST',
+  'PUBSUB_EMULATOR_HOST',
+  'METADATA_SERVER_DETECTION',
+  'NODE_ENV',
+]);
 
 /** Set by Cloud Run itself; a deployment must not set them. */
 export const CLOUD_RUN_VARIABLES = new Set([
