@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ensureCorpus } from './corpus.js';
 import { runCoreSuite } from './core.js';
 import { runKnobSuite } from './knobs.js';
+import { runUploadSuite } from './upload.js';
 import { ensureTools } from './setup.js';
 import { BENCH_DIR, type SuiteContext } from './suite.js';
 
@@ -15,6 +16,7 @@ const SUITES: Record<
 > = {
   core: { rounds: 2, passes: 2, run: runCoreSuite },
   knobs: { rounds: 1, passes: 1, run: runKnobSuite },
+  upload: { rounds: 1, passes: 1, run: runUploadSuite },
 };
 
 async function main(): Promise<void> {

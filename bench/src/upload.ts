@@ -1,0 +1,178 @@
+// Upload benchmark: N concurrent large uploads to the built web app (apps/web/dist/main.js, a child process)
+// over the local emulator stack, beside the same bytes written straight to the storage emulator (the floor).
+import { spawn } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import { freePort, startStack } from '@thumbnailer/emulators';
+import { waitFor } from '@thumbnailer/testkit';
+import { prng } from './corpus.js';
+import { percentile } from './stats.js';
+import { BENCH_DIR, type SuiteContext } from './suite.js';
+import { fixed, formatTable } from './table.js';
+import { verdictLine } from './verdicts.js';
+
+const CONCURRENCY = 16;
+const BATCHES = 1;
+
+/** A ~15 MiB 12 MP JPEG (heavy grain, q98, 4:4:4), generated once next to the corpus. */
+async function largeUpload(): Promise<Buffer> {
+  const path = join(BENCH_DIR, '.corpus', 'upload-15mib.jpg');
+  if (
+    await stat(path).then(
+      (s) => s.size > 0,
+      () => false,
+    )
+  )
+    return readFile(path);
+  const [width, height] = [4000, 3000];
+  const random = prng(4242);
+  const raw = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < raw.length; i++) raw[i] = 64 + Math.floor(random() * 128);
+  const bytes = await sharp(raw, { raw: { width, height, channels: 3 } })
+    .blur(0.5)
+    .jpeg({ quality: 90, chromaSubsampling: '4:4:4' })
+    .toBuffer();
+  await writeFile(path, bytes);
+  return bytes;
+}
+
+interface Batch {
+  latenciesMs: number[];
+  wallMs: number;
+  failures: string[];
+}
+
+async function batches(send: () => Promise<void>): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for (let b = 0; b < BATCHES; b++) {
+    const failures: string[] = [];
+    const started = performance.now();
+    const latenciesMs = await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        const t = performance.now();
+        await send().catch((error: Error) => failures.push(error.message));
+        return performance.now() - t;
+      }),
+    );
+    out.push({ latenciesMs, wallMs: performance.now() - started, failures });
+  }
+  return out;
+}
+
+function peakRssMiB(pid: number): Promise<number | undefined> {
+  return readFile(`/proc/${pid}/status`, 'utf8').then(
+    (text) => {
+      const match = /VmHWM:\s+(\d+) kB/.exec(text);
+      return match ? Number(match[1]) / 1024 : undefined;
+    },
+    () => undefined,
+  );
+}
+
+export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
+  const bytes = await largeUpload();
+  ctx.log(
+    `upload suite: ${CONCURRENCY} concurrent uploads of ${(bytes.length / 2 ** 20).toFixed(1)} MiB × ${BATCHES}`,
+  );
+  const stack = await startStack();
+  const port = await freePort();
+  const web = spawn(process.execPath, [join(BENCH_DIR, '..', 'apps', 'web', 'dist', 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'production',
+      ...stack.env,
+      GOOGLE_CLOUD_PROJECT: stack.provisioning.projectId,
+      UPLOAD_BUCKET: stack.provisioning.bucket,
+      SESSION_SECRET: 'bench-session-secret-0123456789',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The app logs each stored upload with the time it spent after the body was parsed (probe + store).
+  const inAppMs: number[] = [];
+  web.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const match of chunk.matchAll(/"event":"upload_stored".*?"ms":(\d+)/g))
+      inAppMs.push(Number(match[1]));
+  });
+  let webErr = '';
+  web.stderr.setEncoding('utf8').on('data', (chunk: string) => (webErr = (webErr + chunk).slice(-2000)));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, {
+      timeoutMs: 30_000,
+      message: `web did not answer /healthz: ${webErr}`,
+    });
+    const bucket = stack.storage().bucket(stack.provisioning.bucket);
+    let n = 0;
+    const direct = await batches(async () => {
+      await bucket
+        .file(`bench-direct/${n++}.jpg`)
+        .save(bytes, { resumable: false, contentType: 'image/jpeg' });
+    });
+    const viaWeb = await batches(async () => {
+      const form = new FormData();
+      form.append('file', new Blob([bytes], { type: 'image/jpeg' }), 'large.jpg');
+      const response = await fetch(`${base}/upload`, {
+        method: 'POST',
+        body: form,
+        headers: { accept: 'application/json' },
+      });
+      await response.arrayBuffer();
+      if (response.status !== 201) throw new Error(`HTTP ${response.status}`);
+    });
+    const webRss = web.pid ? await peakRssMiB(web.pid) : undefined;
+    const row = (label: string, runs: Batch[], rss: number | undefined) => {
+      const latencies = runs.flatMap((r) => r.latenciesMs);
+      const uploadsPerSec = (runs.length * CONCURRENCY * 1000) / runs.reduce((s, r) => s + r.wallMs, 0);
+      const failures = runs.flatMap((r) => r.failures);
+      return {
+        uploadsPerSec,
+        cells: [
+          label,
+          fixed(uploadsPerSec, 2),
+          fixed(percentile(latencies, 50), 0),
+          fixed(percentile(latencies, 95), 0),
+          String(failures.length) + (failures[0] ? ` (${failures[0]})` : ''),
+          fixed(rss, 0),
+        ],
+      };
+    };
+    const floor = row('straight to the storage emulator (floor)', direct, undefined);
+    const app = row('POST /upload to apps/web (probe + store)', viaWeb, webRss);
+    return [
+      `### ${CONCURRENCY} concurrent uploads of a ${(bytes.length / 2 ** 20).toFixed(1)} MiB 12 MP JPEG, ${BATCHES} batches`,
+      '',
+      formatTable(
+        [
+          { header: 'path', align: 'left' },
+          { header: 'uploads/s' },
+          { header: 'p50 ms' },
+          { header: 'p95 ms' },
+          { header: 'failures' },
+          { header: 'web peak RSS MiB' },
+        ],
+        [floor.cells, app.cells],
+      ),
+      '',
+      `web ÷ floor throughput: ${fixed(app.uploadsPerSec / floor.uploadsPerSec, 2, '×')}; inside the app after ` +
+        `the body was parsed (probe + store, from its upload_stored log lines): p50 ` +
+        `${fixed(percentile(inAppMs, 50), 0)} ms, p95 ${fixed(percentile(inAppMs, 95), 0)} ms (${inAppMs.length} uploads).`,
+      '',
+      verdictLine({
+        name: 'web peak RSS under the upload burst',
+        value: webRss,
+        kind: 'atMost',
+        bound: 500,
+        unit: ' MiB',
+      }),
+    ].join('\n');
+  } finally {
+    web.kill('SIGTERM');
+    await new Promise((resolve) => (web.exitCode !== null ? resolve(undefined) : web.once('exit', resolve)));
+    await stack.stop();
+  }
+}
