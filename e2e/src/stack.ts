@@ -46,12 +46,17 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
       if (failed) throw failed.reason;
     })());
 
+  // Nothing here runs on Google Cloud: the auth library skips its metadata-server probe, as in `npm run dev`.
+  const common = {
+    ...emulators.env,
+    GOOGLE_CLOUD_PROJECT: provisioning.projectId,
+    METADATA_SERVER_DETECTION: 'none',
+  };
   try {
     worker = await startApp(
       'worker',
       {
-        ...emulators.env,
-        GOOGLE_CLOUD_PROJECT: provisioning.projectId,
+        ...common,
         ...(options.worker === 'push' ? {} : { PUBSUB_SUBSCRIPTION: provisioning.subscription }),
         UPLOAD_BUCKET: provisioning.bucket,
         PORT: String(await freePort()),
@@ -61,8 +66,7 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
     web = await startApp(
       'web',
       {
-        ...emulators.env,
-        GOOGLE_CLOUD_PROJECT: provisioning.projectId,
+        ...common,
         UPLOAD_BUCKET: provisioning.bucket,
         SESSION_SECRET: 'e2e-session-secret-0123456789',
         PORT: String(await freePort()),
