@@ -15,6 +15,8 @@ resource "google_service_account" "eventarc" {
   project      = var.project
   account_id   = "${local.name}-events"
   display_name = "thumbnailer Eventarc trigger (invokes the worker)"
+
+  depends_on = [google_project_service.apis] # on a new project the IAM API may still be off
 }
 
 resource "google_project_iam_member" "gcs_agent_publishes" {

@@ -5,12 +5,16 @@ resource "google_service_account" "web" {
   project      = var.project
   account_id   = "${local.name}-web"
   display_name = "thumbnailer web (uploads originals, reads thumbnails)"
+
+  depends_on = [google_project_service.apis] # on a new project the IAM API may still be off
 }
 
 resource "google_service_account" "worker" {
   project      = var.project
   account_id   = "${local.name}-worker"
   display_name = "thumbnailer worker and backfill job (reads originals, writes thumbnails)"
+
+  depends_on = [google_project_service.apis] # on a new project the IAM API may still be off
 }
 
 # web: create-only writes of originals and reads of thumbnails. objectCreator cannot overwrite or delete
