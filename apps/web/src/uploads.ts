@@ -1,6 +1,7 @@
 /**
  * Storing an accepted upload: a create-only write through core's storage adapter that never overwrites.
  */
+import { randomBytes } from 'node:crypto';
 import {
   TransientError,
   uploadObjectName,
@@ -29,8 +30,13 @@ export interface StoreOptions {
 }
 
 /**
- * Writes `data` at `<YYYYMMDDTHHZ>/<safe filename>` with a create-only precondition; when the name is taken
- * tries `name-1`, `name-2`, … Never overwrites. contentType comes from the decoded format, not the client.
+ * Writes `data` at `<YYYYMMDDTHHZ>/<safe filename>` with a create-only precondition; never overwrites.
+ * contentType comes from the decoded format, not the client.
+ *
+ * A taken name gets a suffix, chosen so that the body is sent as few times as possible: a metadata check skips
+ * names already taken (no body sent), and after losing a race for a name (412: another upload took it between the
+ * check and the write) the next try uses a random suffix, which does not collide again. So a body is sent at
+ * most twice, even when many uploads with one name arrive at once.
  */
 export async function storeUpload(
   storage: StorageAdapter,
@@ -39,12 +45,21 @@ export async function storeUpload(
 ): Promise<StoredObject> {
   const base = uploadObjectName(options.originalName, options.at);
   const maxAttempts = options.maxAttempts ?? 50;
+  let raced = false;
   for (let n = 0; n < maxAttempts; n += 1) {
-    const result = await storage.createOnly(withCollisionSuffix(base, n), data, {
+    const name = withCollisionSuffix(base, raced ? randomSuffix() : n);
+    if (!raced && (await storage.stat(name)) !== undefined) continue;
+    const result = await storage.createOnly(name, data, {
       contentType: options.probe.contentType,
       metadata: { originalFilename: printable(options.originalName) },
     });
     if (result.status === 'created') return result.object;
+    raced = true;
   }
   throw new TransientError('storage_unavailable', `Too many uploads named like ${base}; try another name`);
+}
+
+/** A suffix for after a lost race: 8 hex digits as a number-like string (`photo-3f9a1c2e.jpg`). */
+function randomSuffix(): string {
+  return randomBytes(4).toString('hex');
 }

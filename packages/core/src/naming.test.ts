@@ -74,6 +74,8 @@ describe('withCollisionSuffix', () => {
     assert.equal(withCollisionSuffix('photo.jpg', 0), 'photo.jpg'));
   it('puts the suffix before the extension', () =>
     assert.equal(withCollisionSuffix('photo.jpg', 2), 'photo-2.jpg'));
+  it('takes a string suffix too', () =>
+    assert.equal(withCollisionSuffix('photo.jpg', '3f9a1c2e'), 'photo-3f9a1c2e.jpg'));
   it('appends to a name without extension', () => assert.equal(withCollisionSuffix('photo', 3), 'photo-3'));
   it('changes only the last path segment', () =>
     assert.equal(withCollisionSuffix('20251203T15Z/photo.tar.gz', 1), '20251203T15Z/photo.tar-1.gz'));

@@ -48,13 +48,16 @@ function splitExtension(name: string): { stem: string; ext: string } {
   return dot > 0 ? { stem: name.slice(0, dot), ext: name.slice(dot) } : { stem: name, ext: '' };
 }
 
-/** `photo.jpg`, 1 → `photo-1.jpg` (n = 0 returns the name unchanged). The suffix goes on the last path segment. */
-export function withCollisionSuffix(name: string, n: number): string {
-  if (n === 0) return name;
+/**
+ * `photo.jpg`, 1 → `photo-1.jpg`; `photo.jpg`, 'a1b2' → `photo-a1b2.jpg` (0 or '' return the name unchanged).
+ * The suffix goes on the last path segment.
+ */
+export function withCollisionSuffix(name: string, suffix: number | string): string {
+  if (suffix === 0 || suffix === '') return name;
   const slash = name.lastIndexOf('/');
   const dir = name.slice(0, slash + 1);
   const { stem, ext } = splitExtension(name.slice(slash + 1));
-  return `${dir}${stem}-${n}${ext}`;
+  return `${dir}${stem}-${suffix}${ext}`;
 }
 
 /** Where an upload is stored: `<YYYYMMDDTHHZ>/<safe filename>` (UTC hour of `at`). */

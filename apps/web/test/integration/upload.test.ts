@@ -63,6 +63,24 @@ describe('the upload frontend against the storage emulator', () => {
     assert.ok(kept.equals(first), 'the first upload is unchanged');
   });
 
+  test('stores every one of many simultaneous uploads with one name, each under its own name', async () => {
+    const data = await fixture('small-png');
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () => upload(web.base, { filename: 'crowd.png', data })),
+    );
+    const names = await Promise.all(
+      responses.map(async (res) => {
+        assert.equal(res.status, 201);
+        return ((await res.json()) as { name: string }).name;
+      }),
+    );
+    assert.equal(new Set(names).size, 6, `distinct names: ${names.join(', ')}`);
+    assert.ok(names.includes(`${FOLDER}/crowd.png`), 'one upload keeps the plain name');
+    for (const name of names) assert.match(name, new RegExp(`^${FOLDER}/crowd(-[0-9a-f]+)?\\.png$`));
+    const [files] = await bucket.getFiles({ prefix: `${FOLDER}/crowd` });
+    assert.equal(files.length, 6);
+  });
+
   test('takes the content type from the bytes: a PNG named .jpg is stored as image/png', async () => {
     const res = await upload(web.base, { filename: 'liar.jpg', data: await fixture('small-png') });
     assert.equal(res.status, 201);
