@@ -20,6 +20,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import multer from 'multer';
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { WebConfig } from './config.js';
 import { fromMulterError, toHttpProblem, UploadError } from './errors.js';
@@ -166,12 +167,25 @@ export function createApp(deps: AppDeps): express.Express {
     });
   };
 
+  // Memory is bounded by uploads in flight, not by requests: a request waits here for a slot before multer
+  // reads its body (unread bodies stay in the kernel's socket buffers), and frees the slot when it ends.
+  const uploadSlots = pLimit(config.maxConcurrentUploads);
+  const uploadSlot = (_req: Request, res: Response, next: NextFunction) => {
+    void uploadSlots(
+      () =>
+        new Promise<void>((release) => {
+          res.once('close', release);
+          next();
+        }),
+    );
+  };
+
   const uploadStarted = (req: Request, _res: Response, next: NextFunction) => {
     logger.debug({ bytes: req.get('content-length') }, 'upload started');
     next();
   };
 
-  app.post('/upload', limiter, requireBucket, uploadStarted, multipart, async (req, res) => {
+  app.post('/upload', limiter, requireBucket, uploadSlot, uploadStarted, multipart, async (req, res) => {
     const started = performance.now();
     const file = req.file;
     if (!file || file.size === 0) {

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       maxUploadBytes: 20971520,
       thumbnailPrefix: 'thumbnails/',
       rateLimitPerMinute: 60,
+      maxConcurrentUploads: 4,
       projectId: undefined,
       logLevel: 'info',
     });
@@ -23,6 +24,7 @@ describe('loadConfig', () => {
     ['an upload limit', { MAX_UPLOAD_BYTES: '1024' }, { maxUploadBytes: 1024 }],
     ['a thumbnail prefix', { THUMBNAIL_PREFIX: 'thumbs/small/' }, { thumbnailPrefix: 'thumbs/small/' }],
     ['a rate limit', { RATE_LIMIT_PER_MINUTE: '5' }, { rateLimitPerMinute: 5 }],
+    ['an upload slot count', { MAX_CONCURRENT_UPLOADS: '2' }, { maxConcurrentUploads: 2 }],
     ['a session secret', { SESSION_SECRET: 'x'.repeat(32) }, { sessionSecret: 'x'.repeat(32) }],
     ['a log level', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
   ];
@@ -46,6 +48,7 @@ describe('loadConfig', () => {
     ['a prefix without a trailing slash', { THUMBNAIL_PREFIX: 'thumbnails' }, 'THUMBNAIL_PREFIX'],
     ['a prefix that climbs out', { THUMBNAIL_PREFIX: '../thumbnails/' }, 'THUMBNAIL_PREFIX'],
     ['a zero rate limit', { RATE_LIMIT_PER_MINUTE: '0' }, 'RATE_LIMIT_PER_MINUTE'],
+    ['zero upload slots', { MAX_CONCURRENT_UPLOADS: '0' }, 'MAX_CONCURRENT_UPLOADS'],
     ['a short session secret', { SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
     ['an unknown log level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   ];

@@ -21,6 +21,8 @@ export interface WebConfig {
   thumbnailPrefix: string;
   /** Uploads accepted per client address per minute (429 beyond). */
   rateLimitPerMinute: number;
+  /** Uploads received and processed at once; more wait, unread, for a slot (bounds memory). */
+  maxConcurrentUploads: number;
   /** Optional, for the Cloud Logging trace field. */
   projectId: string | undefined;
   logLevel: string;
@@ -45,6 +47,7 @@ export function loadConfig(env: Env = process.env): WebConfig {
     maxUploadBytes: integerVar(env, 'MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     thumbnailPrefix,
     rateLimitPerMinute: integerVar(env, 'RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
+    maxConcurrentUploads: integerVar(env, 'MAX_CONCURRENT_UPLOADS', 4, 1, 1000),
     projectId: optionalVar(env, 'GOOGLE_CLOUD_PROJECT'),
     logLevel,
   };
