@@ -1,4 +1,4 @@
-// `npm run bench`: runs every benchmark suite in sequence (`--only core`, `--only knobs`; `--quick` for a smoke
+// `npm run bench`: runs every benchmark suite in sequence (`--only core`, `--only knobs`, `--only upload`, `--only worker`; `--quick` for a smoke
 // run). Prints Markdown tables and verdicts; never exits non-zero on figures.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { ensureCorpus } from './corpus.js';
 import { runCoreSuite } from './core.js';
 import { runKnobSuite } from './knobs.js';
 import { runUploadSuite } from './upload.js';
+import { runWorkerSuite } from './e2e.js';
 import { ensureTools } from './setup.js';
 import { BENCH_DIR, type SuiteContext } from './suite.js';
 
@@ -17,6 +18,7 @@ const SUITES: Record<
   core: { rounds: 2, passes: 2, run: runCoreSuite },
   knobs: { rounds: 1, passes: 1, run: runKnobSuite },
   upload: { rounds: 1, passes: 1, run: runUploadSuite },
+  worker: { rounds: 1, passes: 1, run: runWorkerSuite },
 };
 
 async function main(): Promise<void> {

@@ -1,0 +1,262 @@
+// Worker end-to-end benchmark: the built worker (apps/worker/dist/main.js, a child process in pull mode) over the
+// local emulator stack, whose bucket notification really publishes to the subscription. Figures: upload →
+// thumbnail latency (both timeCreated values from the storage emulator's clock), sustained images/s from a
+// pre-queued backlog at MAX_CONCURRENCY 1, 2, 4, and the worker's peak RSS — beside core's two-lane throughput
+// on the same JPEGs from the same run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import type { Bucket } from '@google-cloud/storage';
+import { freePort, startStack } from '@thumbnailer/emulators';
+import { waitFor } from '@thumbnailer/testkit';
+import { prng } from './corpus.js';
+import { percentile } from './stats.js';
+import { BENCH_DIR, isFigures, nodeWorker, runRounds, type SuiteContext } from './suite.js';
+import { fixed, formatTable } from './table.js';
+import { verdictLine } from './verdicts.js';
+
+const CONCURRENCIES = [1, 2, 4] as const;
+const BACKLOG = 16;
+const LATENCY_UPLOADS = 6;
+const LATENCY_GAP_MS = 600;
+const BIG_FILES = 3;
+const BIG_BACKLOG = 8;
+
+/** 8000×6000 JPEGs (48 MP), generated once into bench/.corpus. */
+async function bigJpegs(): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (let i = 0; i < BIG_FILES; i++) {
+    const path = join(BENCH_DIR, '.corpus', `worker-48mp-${i}.jpg`);
+    const exists = await stat(path).then(
+      (s) => s.size > 0,
+      () => false,
+    );
+    if (!exists) {
+      const [width, height] = [8000, 6000];
+      const random = prng(480 + i);
+      const raw = Buffer.alloc(width * height * 3);
+      for (let j = 0; j < raw.length; j++) raw[j] = 40 + Math.floor(random() * 160);
+      await writeFile(
+        path,
+        await sharp(raw, { raw: { width, height, channels: 3 } })
+          .blur(1)
+          .jpeg({ quality: 85 })
+          .toBuffer(),
+      );
+    }
+    out.push(await readFile(path));
+  }
+  return out;
+}
+
+function peakRssMiB(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return Promise.resolve(undefined);
+  return readFile(`/proc/${pid}/status`, 'utf8').then(
+    (text) => {
+      const match = /VmHWM:\s+(\d+) kB/.exec(text);
+      return match ? Number(match[1]) / 1024 : undefined;
+    },
+    () => undefined,
+  );
+}
+
+/** Thumbnails whose thumbnailOf points under `prefix`, with their and their source's creation times. */
+async function thumbnailsOf(bucket: Bucket, prefix: string): Promise<Map<string, number>> {
+  const [files] = await bucket.getFiles({ prefix: 'thumbnails/' });
+  const done = new Map<string, number>();
+  for (const file of files) {
+    const source = String(file.metadata.metadata?.thumbnailOf ?? '');
+    const object = source.replace(/^gs:\/\/[^/]+\//, '');
+    if (object.startsWith(prefix)) done.set(object, Date.parse(String(file.metadata.timeCreated)));
+  }
+  return done;
+}
+
+interface Run {
+  concurrency: number;
+  imagesPerSec: number;
+  latenciesMs: number[];
+  peakRssMiB: number | undefined;
+}
+
+export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
+  const jpegs = ctx.corpus.entries.filter((e) => e.imageClass === 'jpeg-12mp');
+  const sources = await Promise.all(jpegs.map((e) => readFile(e.path)));
+  ctx.log(`worker suite: core two-lane reference on ${jpegs.length} 12 MP JPEGs`);
+  const coreRef = await runRounds({ ...ctx, rounds: 1, passes: Math.max(ctx.passes, 3) }, [
+    {
+      id: 'core-2',
+      label: 'core, bytes, 2 processes',
+      lanes: 2,
+      workers: [0, 1].map(() =>
+        nodeWorker(ctx, { kind: 'core', input: 'buffer', cache: false }, { files: jpegs.map((e) => e.path) }),
+      ),
+    },
+  ]);
+  const core = coreRef.get('core-2');
+  const coreImagesPerSec = isFigures(core) ? core.imagesPerSec : undefined;
+  const big = await bigJpegs();
+
+  const stack = await startStack();
+  const bucket = stack.storage().bucket(stack.provisioning.bucket);
+  const upload = async (name: string, bytes: Buffer): Promise<number> => {
+    const file = bucket.file(name);
+    await file.save(bytes, {
+      resumable: false,
+      contentType: 'image/jpeg',
+      preconditionOpts: { ifGenerationMatch: 0 },
+    });
+    const [metadata] = await file.getMetadata();
+    return Date.parse(String(metadata.timeCreated));
+  };
+  const workers: ChildProcess[] = [];
+  const startWorker = async (concurrency: number): Promise<ChildProcess> => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(BENCH_DIR, '..', 'apps', 'worker', 'dist', 'main.js')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        NODE_ENV: 'production',
+        ...stack.env,
+        GOOGLE_CLOUD_PROJECT: stack.provisioning.projectId,
+        PUBSUB_SUBSCRIPTION: stack.provisioning.subscription,
+        METADATA_SERVER_DETECTION: 'none',
+        MAX_CONCURRENCY: String(concurrency),
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
+    workers.push(child);
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)) !== undefined,
+      {
+        timeoutMs: 30_000,
+        message: `worker did not listen: ${stderr}`,
+      },
+    );
+    return child;
+  };
+  const stopWorker = async (child: ChildProcess): Promise<void> => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) =>
+      child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve),
+    );
+  };
+  const drain = async (prefix: string, count: number, timeoutMs: number): Promise<Map<string, number>> => {
+    let done = new Map<string, number>();
+    await waitFor(
+      async () => {
+        done = await thumbnailsOf(bucket, prefix);
+        return done.size >= count;
+      },
+      { timeoutMs, intervalMs: 50, message: `${prefix}: fewer than ${count} thumbnails` },
+    );
+    return done;
+  };
+
+  try {
+    const runs: Run[] = [];
+    for (const concurrency of CONCURRENCIES) {
+      // Latency on an idle stack: a fresh worker, one upload at a time at a steady low rate.
+      const steadyWorker = await startWorker(concurrency);
+      const steady = `bench-c${concurrency}-steady/`;
+      const created = new Map<string, number>();
+      for (let i = 0; i < LATENCY_UPLOADS; i++) {
+        const name = `${steady}${i}.jpg`;
+        created.set(name, await upload(name, sources[i % sources.length]!));
+        await new Promise((resolve) => setTimeout(resolve, LATENCY_GAP_MS));
+      }
+      const thumbs = await drain(steady, LATENCY_UPLOADS, 30_000);
+      const latenciesMs = [...created].map(([name, t]) => (thumbs.get(name) ?? NaN) - t);
+      await stopWorker(steadyWorker);
+      // Backlog: notifications queue on the subscription while no worker runs.
+      const backlog = `bench-c${concurrency}-backlog/`;
+      for (let i = 0; i < BACKLOG; i++) await upload(`${backlog}${i}.jpg`, sources[i % sources.length]!);
+      const child = await startWorker(concurrency);
+      const t0 = performance.now();
+      await drain(backlog, BACKLOG, 60_000);
+      const imagesPerSec = (BACKLOG * 1000) / (performance.now() - t0);
+      runs.push({ concurrency, imagesPerSec, latenciesMs, peakRssMiB: await peakRssMiB(child.pid) });
+      await stopWorker(child);
+      ctx.log(`  MAX_CONCURRENCY ${concurrency}: ${imagesPerSec.toFixed(2)} images/s`);
+    }
+    // Peak RSS at MAX_CONCURRENCY 4 on 48 MP JPEGs.
+    const bigPrefix = 'bench-48mp/';
+    for (let i = 0; i < BIG_BACKLOG; i++) await upload(`${bigPrefix}${i}.jpg`, big[i % big.length]!);
+    const bigChild = await startWorker(4);
+    const tb = performance.now();
+    await drain(bigPrefix, BIG_BACKLOG, 90_000);
+    const bigImagesPerSec = (BIG_BACKLOG * 1000) / (performance.now() - tb);
+    const bigRss = await peakRssMiB(bigChild.pid);
+    await stopWorker(bigChild);
+    ctx.log(`  48 MP at MAX_CONCURRENCY 4: ${bigImagesPerSec.toFixed(2)} images/s, ${fixed(bigRss, 0)} MiB`);
+
+    const best = Math.max(...runs.map((r) => r.imagesPerSec));
+    const idle = runs[0]!;
+    const rows = runs.map((r) => [
+      `worker, MAX_CONCURRENCY ${r.concurrency}, 12 MP`,
+      fixed(r.imagesPerSec, 2),
+      fixed(coreImagesPerSec && r.imagesPerSec / coreImagesPerSec, 2, '×'),
+      fixed(percentile(r.latenciesMs, 50), 0),
+      fixed(percentile(r.latenciesMs, 95), 0),
+      fixed(r.peakRssMiB, 0),
+    ]);
+    rows.push(['worker, MAX_CONCURRENCY 4, 48 MP', fixed(bigImagesPerSec, 2), '', '', '', fixed(bigRss, 0)]);
+    rows.push([
+      'core, two processes, same 12 MP JPEGs',
+      fixed(coreImagesPerSec, 2),
+      '1.00×',
+      '',
+      '',
+      fixed(isFigures(core) ? core.peakRssMiB : undefined, 0),
+    ]);
+    return [
+      `### Worker end to end: ${BACKLOG} queued 12 MP uploads per setting after ${LATENCY_UPLOADS} uploads ${LATENCY_GAP_MS} ms apart to a fresh idle worker`,
+      '',
+      formatTable(
+        [
+          { header: 'configuration', align: 'left' },
+          { header: 'images/s' },
+          { header: 'vs core 2 lanes' },
+          { header: 'p50 ms' },
+          { header: 'p95 ms' },
+          { header: 'peak RSS MiB' },
+        ],
+        rows,
+      ),
+      '',
+      'Latency = thumbnail timeCreated − source timeCreated (both from the storage emulator). images/s counts from ' +
+        'the worker listening to the last of the queued thumbnails existing. Peak RSS is the worker process VmHWM.',
+      '',
+      verdictLine({
+        name: 'upload → thumbnail p50 on an idle stack (MAX_CONCURRENCY 1)',
+        value: percentile(idle.latenciesMs, 50),
+        kind: 'atMost',
+        bound: 250,
+        unit: ' ms',
+      }),
+      verdictLine({
+        name: "sustained throughput vs core's two-lane throughput (best setting)",
+        value: coreImagesPerSec && best / coreImagesPerSec,
+        kind: 'atLeast',
+        bound: 0.7,
+        unit: '×',
+      }),
+      verdictLine({
+        name: 'worker peak RSS at MAX_CONCURRENCY 4 on 48 MP JPEGs',
+        value: bigRss,
+        kind: 'atMost',
+        bound: 350,
+        unit: ' MiB',
+      }),
+    ].join('\n');
+  } finally {
+    for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
+    await stack.stop();
+  }
+}
