@@ -15,6 +15,7 @@ import { prng } from './corpus.js';
 import { percentile } from './stats.js';
 import { BENCH_DIR, isFigures, nodeWorker, runRounds, type SuiteContext } from './suite.js';
 import { fixed, formatTable } from './table.js';
+import { peakRssMiB } from './upload.js';
 import { verdictLine } from './verdicts.js';
 
 const CONCURRENCIES = [1, 2, 4] as const;
@@ -49,17 +50,6 @@ async function bigJpegs(): Promise<Buffer[]> {
     out.push(await readFile(path));
   }
   return out;
-}
-
-function peakRssMiB(pid: number | undefined): Promise<number | undefined> {
-  if (pid === undefined) return Promise.resolve(undefined);
-  return readFile(`/proc/${pid}/status`, 'utf8').then(
-    (text) => {
-      const match = /VmHWM:\s+(\d+) kB/.exec(text);
-      return match ? Number(match[1]) / 1024 : undefined;
-    },
-    () => undefined,
-  );
 }
 
 /** Thumbnails whose thumbnailOf points under `prefix`, with their and their source's creation times. */
@@ -181,7 +171,12 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
       const t0 = performance.now();
       await drain(backlog, BACKLOG, 60_000);
       const imagesPerSec = (BACKLOG * 1000) / (performance.now() - t0);
-      runs.push({ concurrency, imagesPerSec, latenciesMs, peakRssMiB: await peakRssMiB(child.pid) });
+      runs.push({
+        concurrency,
+        imagesPerSec,
+        latenciesMs,
+        peakRssMiB: child.pid ? await peakRssMiB(child.pid) : undefined,
+      });
       await stopWorker(child);
       ctx.log(`  MAX_CONCURRENCY ${concurrency}: ${imagesPerSec.toFixed(2)} images/s`);
     }
@@ -192,7 +187,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
     const tb = performance.now();
     await drain(bigPrefix, BIG_BACKLOG, 90_000);
     const bigImagesPerSec = (BIG_BACKLOG * 1000) / (performance.now() - tb);
-    const bigRss = await peakRssMiB(bigChild.pid);
+    const bigRss = bigChild.pid ? await peakRssMiB(bigChild.pid) : undefined;
     await stopWorker(bigChild);
     ctx.log(`  48 MP at MAX_CONCURRENCY 4: ${bigImagesPerSec.toFixed(2)} images/s, ${fixed(bigRss, 0)} MiB`);
 

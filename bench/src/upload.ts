@@ -61,7 +61,8 @@ async function batches(send: () => Promise<void>): Promise<Batch[]> {
   return out;
 }
 
-function peakRssMiB(pid: number): Promise<number | undefined> {
+/** A child's peak resident set (VmHWM) while it still runs. */
+export function peakRssMiB(pid: number): Promise<number | undefined> {
   return readFile(`/proc/${pid}/status`, 'utf8').then(
     (text) => {
       const match = /VmHWM:\s+(\d+) kB/.exec(text);
