@@ -37,9 +37,15 @@ export interface PullConsumer {
   readonly inFlight: number;
 }
 
+/** How long acks and modacks wait to be sent in one batch. */
+export const ACK_BATCH_MS = 10;
+
 export function subscriberOptions(options: PullOptions): SubscriberOptions {
   return {
     flowControl: { maxMessages: options.maxConcurrency, allowExcessMessages: false },
+    // The client frees a flow-control slot only once the ack batch is sent. Its default 100 ms batch window
+    // capped delivery at maxMessages per 100 ms (bench: 4 lanes → ~10 images/s); 10 ms makes it negligible.
+    batching: { maxMilliseconds: ACK_BATCH_MS },
     // Slow images keep their lease; past this the message is redelivered.
     maxExtensionTime: Duration.from({ minutes: options.maxExtensionMinutes ?? 10 }),
     closeOptions: {
