@@ -55,6 +55,9 @@ resource "google_pubsub_subscription" "thumbnailer" {
   topic   = google_pubsub_topic.notifications[0].id
 
   ack_deadline_seconds       = local.ack_deadline_seconds
+  # Thumbnails and claim markers never reach the worker: Pub/Sub acks them (the worker would only skip them).
+  # Each source makes three such notifications; unfiltered, they took most of the worker's delivery slots.
+  filter = format("NOT hasPrefix(attributes.objectId, %q)", var.thumbnail_prefix)
   message_retention_duration = "604800s" # 7 days: a stopped worker catches up within a week
   retain_acked_messages      = false
   enable_message_ordering    = false

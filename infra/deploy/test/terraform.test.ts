@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
+import { subscriptionFilter } from '@thumbnailer/emulators';
 import { type Json, block, blocks, isRecord, isString, repoPath } from './repo.js';
 import {
   type TerraformFile,
@@ -114,6 +115,15 @@ describe('infra/terraform', () => {
     assert.deepEqual(notification.depends_on, [
       '${google_pubsub_topic_iam_member.gcs_publishes_notifications}',
     ]);
+  });
+
+  it('filters notifications of the thumbnail folder out of the pull subscription, as local provisioning does', () => {
+    const sub = resource(files, 'google_pubsub_subscription', 'thumbnailer');
+    const prefix = String(block(merged(files, 'variable'), 'thumbnail_prefix').default);
+    // format(…, %q) quotes like JSON: evaluate it for the default prefix.
+    const m = /^\$\{format\("(.*)", var\.thumbnail_prefix\)\}$/.exec(String(sub.filter));
+    assert.ok(m?.[1], `filter is format("…%q…", var.thumbnail_prefix): ${String(sub.filter)}`);
+    assert.equal(m[1].replace('%q', JSON.stringify(prefix)), subscriptionFilter(prefix));
   });
 
   it('gives the pull subscription a dead-letter topic, bounded attempts, exponential backoff and a 60 s ack deadline', () => {

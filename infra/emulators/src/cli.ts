@@ -146,13 +146,18 @@ async function main(argv: string[]): Promise<number> {
   }
 
   try {
-    stack = await startStack(localDefaults, {
-      storagePort: settings.storagePort,
-      pubsubPort: settings.pubsubPort,
-      advertisedHost: host,
-      detached: true,
-      onLog: (source, line) => (source === 'storage' ? storageLog(line) : pubsubLog(line)),
-    });
+    // The worker started below inherits THUMBNAIL_PREFIX; its subscription filters the same folder out.
+    const thumbnailPrefix = process.env.THUMBNAIL_PREFIX || localDefaults.thumbnailPrefix;
+    stack = await startStack(
+      { ...localDefaults, thumbnailPrefix },
+      {
+        storagePort: settings.storagePort,
+        pubsubPort: settings.pubsubPort,
+        advertisedHost: host,
+        detached: true,
+        onLog: (source, line) => (source === 'storage' ? storageLog(line) : pubsubLog(line)),
+      },
+    );
     if (finishing) return await finished;
 
     const p = stack.provisioning;

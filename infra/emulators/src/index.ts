@@ -5,7 +5,7 @@ export {
   type EmulatorSet,
   type StartEmulatorsOptions,
 } from './emulators.js';
-export { provision, localDefaults, type Provisioning } from './provision.js';
+export { provision, localDefaults, subscriptionFilter, type Provisioning } from './provision.js';
 export { startStack } from './stack.js';
 export { startFaultProxy, type FaultProxy, type FaultMode } from './fault-proxy.js';
 export { freePort } from './ports.js';

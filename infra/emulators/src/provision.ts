@@ -1,5 +1,5 @@
 // Idempotent provisioning: bucket, topic, subscription, and the bucket → topic notification.
-import type { PubSub } from '@google-cloud/pubsub';
+import type { CreateSubscriptionOptions, PubSub } from '@google-cloud/pubsub';
 import type { Storage } from '@google-cloud/storage';
 
 export interface Provisioning {
@@ -9,6 +9,11 @@ export interface Provisioning {
   subscription: string;
   /** Only used when the subscription is created. */
   ackDeadlineSeconds?: number;
+  /**
+   * THUMBNAIL_PREFIX: notifications of objects under it (thumbnails, claim markers) are filtered out of the
+   * subscription when it is created, so Pub/Sub acks them instead of the worker. '' or unset: no filter.
+   */
+  thumbnailPrefix?: string;
 }
 
 /** The contract's local defaults (`npm run dev`, `npm run emulators`, docker-compose.yml). */
@@ -17,10 +22,21 @@ export const localDefaults: Readonly<Provisioning> = Object.freeze({
   bucket: 'local-bucket',
   topic: 'gcs-notifications',
   subscription: 'thumbnailer',
+  thumbnailPrefix: 'thumbnails/',
 });
 
+/**
+ * The subscription filter that keeps the worker's own objects away from it (the same expression as
+ * infra/terraform). The worker still skips them itself: push deliveries and unfiltered subscriptions carry them.
+ */
+export function subscriptionFilter(thumbnailPrefix: string): string {
+  return `NOT hasPrefix(attributes.objectId, ${JSON.stringify(thumbnailPrefix)})`;
+}
+
 /** gRPC status codes the Pub/Sub client reports. */
+const INVALID_ARGUMENT = 3;
 const ALREADY_EXISTS = 6;
+const UNIMPLEMENTED = 12;
 
 /**
  * Creates what is missing and changes nothing that exists; running it twice fails on nothing.
@@ -72,12 +88,11 @@ async function ensureSubscription(
   subscriptionName: string,
   p: Provisioning,
 ): Promise<void> {
+  const options: CreateSubscriptionOptions = {};
+  if (p.ackDeadlineSeconds !== undefined) options.ackDeadlineSeconds = p.ackDeadlineSeconds;
+  if (p.thumbnailPrefix) options.filter = subscriptionFilter(p.thumbnailPrefix);
   try {
-    await pubsub.createSubscription(
-      topicName,
-      subscriptionName,
-      p.ackDeadlineSeconds === undefined ? {} : { ackDeadlineSeconds: p.ackDeadlineSeconds },
-    );
+    await createSubscription(pubsub, topicName, subscriptionName, options);
   } catch (error) {
     if (!hasCode(error, ALREADY_EXISTS)) throw error;
     const [metadata] = await pubsub.subscription(subscriptionName).getMetadata();
@@ -89,6 +104,23 @@ async function ensureSubscription(
         },
       );
     }
+  }
+}
+
+/** Creates the subscription; an emulator without filter support gets it unfiltered (the worker skips anyway). */
+async function createSubscription(
+  pubsub: PubSub,
+  topicName: string,
+  subscriptionName: string,
+  options: CreateSubscriptionOptions,
+): Promise<void> {
+  try {
+    await pubsub.createSubscription(topicName, subscriptionName, options);
+  } catch (error) {
+    const refused = hasCode(error, INVALID_ARGUMENT) || hasCode(error, UNIMPLEMENTED);
+    if (options.filter === undefined || !refused) throw error;
+    const { filter: _, ...unfiltered } = options;
+    await pubsub.createSubscription(topicName, subscriptionName, unfiltered);
   }
 }
 

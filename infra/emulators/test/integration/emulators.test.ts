@@ -6,7 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Message } from '@google-cloud/pubsub';
 import { waitFor } from '@thumbnailer/testkit';
-import { provision, startEmulators, startFaultProxy, startStack, type EmulatorSet } from '../../src/index.js';
+import {
+  provision,
+  startEmulators,
+  startFaultProxy,
+  startStack,
+  subscriptionFilter,
+  type EmulatorSet,
+} from '../../src/index.js';
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -83,6 +90,36 @@ describe('the emulator stack', () => {
       const payload = JSON.parse(message.data.toString('utf8')) as { name?: unknown; bucket?: unknown };
       assert.equal(payload.name, objectName);
       assert.equal(payload.bucket, stack.provisioning.bucket);
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('filters notifications of objects under the thumbnail prefix out of the subscription', async () => {
+    const [metadata] = await stack.pubsub().subscription(stack.provisioning.subscription).getMetadata();
+    assert.equal(metadata.filter, subscriptionFilter('thumbnails/'));
+    assert.equal(metadata.filter, 'NOT hasPrefix(attributes.objectId, "thumbnails/")');
+
+    const received: string[] = [];
+    const subscription = stack.pubsub().subscription(stack.provisioning.subscription);
+    subscription.on('message', (message: Message) => {
+      received.push(message.attributes.objectId ?? '');
+      message.ack();
+    });
+    subscription.on('error', (error) => assert.fail(error));
+    try {
+      const bucket = stack.storage().bucket(stack.provisioning.bucket);
+      // Published first, so it has been filtered by the time the later notification is delivered.
+      await bucket.file('thumbnails/20251203T15Z/filtered.jpg').save('x', { resumable: false });
+      await bucket.file('thumbnails-not/kept.jpg').save('x', { resumable: false });
+      await waitFor(() => received.includes('thumbnails-not/kept.jpg'), {
+        timeoutMs: 20_000,
+        message: 'the notification of an object outside the prefix',
+      });
+      assert.deepEqual(
+        received.filter((name) => name.startsWith('thumbnails/')),
+        [],
+      );
     } finally {
       await subscription.close();
     }
