@@ -237,6 +237,12 @@ describe('parseNotification', () => {
     assert.deepEqual(event, { ...expected, via: 'pull', eventTime: publishTime, object: {} });
   });
 
+  it('takes the payload timeCreated as the event time when the eventTime attribute is only second-precise', () => {
+    const truncated = { ...attributes, eventTime: '2025-12-03T15:59:12Z' };
+    const event = parseNotification(truncated, base64(resource), 'pull');
+    assert.deepEqual(event.eventTime, new Date(resource.timeCreated));
+  });
+
   it('ignores a payload naming another object, keeping the attributes', () => {
     const other = Buffer.from(JSON.stringify({ ...resource, name: 'other.jpg', size: '0' }));
     const event = parseNotification(attributes, other, 'pull');

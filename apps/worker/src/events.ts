@@ -95,12 +95,14 @@ export function parseNotification(
   if (!isGeneration(objectGeneration)) throw malformed(what, 'has no valid objectGeneration attribute');
 
   let object: ObjectHints = {};
+  let created: Date | undefined;
   const payload = attributes.payloadFormat === 'JSON_API_V1' ? bytes(data) : undefined;
   if (payload && payload.length > 0) {
     try {
       const resource: unknown = JSON.parse(payload.toString('utf8'));
       if (isPlainObject(resource) && resource.name === objectId && resource.bucket === bucketId) {
         object = hints(resource);
+        created = date(resource.timeCreated);
       }
     } catch {
       // The attributes are enough; a payload that does not parse adds nothing.
@@ -112,9 +114,18 @@ export function parseNotification(
     bucket: bucketId,
     name: objectId,
     generation: String(objectGeneration),
-    eventTime: date(attributes.eventTime) ?? publishTime,
+    eventTime: latest(date(attributes.eventTime), created) ?? publishTime,
     object,
   };
+}
+
+/**
+ * The later of two times that both precede the event: the eventTime attribute and the object's timeCreated.
+ * fake-gcs-server writes eventTime to the second, so there timeCreated is the closer one.
+ */
+function latest(a: Date | undefined, b: Date | undefined): Date | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return a.getTime() >= b.getTime() ? a : b;
 }
 
 /** A Pub/Sub push body, or a messagePublished CloudEvent's data: `{ message: { attributes, data, … }, subscription }`. */
