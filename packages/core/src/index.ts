@@ -11,3 +11,4 @@ export * from './idempotency.js';
 export * from './storage.js';
 export * from './logging.js';
 export * from './variables.js';
+export { nativeCrc32cValidator } from './crc32c.js';

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransientError } from './errors.js';
-import { httpStatus, isTransientStorageError, rethrowStorageError } from './storage.js';
+import { nativeCrc32cValidator } from './crc32c.js';
+import { createStorageClient, httpStatus, isTransientStorageError, rethrowStorageError } from './storage.js';
 
 function withProps(message: string, props: Record<string, unknown>): Error {
   return Object.assign(new Error(message), props);
@@ -56,5 +57,14 @@ describe('storage error classification', () => {
       () => rethrowStorageError(permanent, 'a test'),
       (err: unknown) => err === permanent,
     );
+  });
+});
+
+describe('createStorageClient', () => {
+  it('validates transfers with the native CRC32C and keeps the caller’s options', () => {
+    const storage = createStorageClient({ projectId: 'p', apiEndpoint: 'http://127.0.0.1:1' });
+    assert.equal(storage.crc32cGenerator, nativeCrc32cValidator);
+    assert.equal(storage.projectId, 'p');
+    assert.equal(storage.baseUrl, 'http://127.0.0.1:1/storage/v1');
   });
 });

@@ -15,6 +15,7 @@ import {
   type FileMetadata,
   type StorageOptions,
 } from '@google-cloud/storage';
+import { nativeCrc32cValidator } from './crc32c.js';
 import { TransientError } from './errors.js';
 
 export interface StoredObject {
@@ -261,9 +262,10 @@ export class StorageAdapter {
  * takes that value verbatim as its JSON API base URL while uploads go to `<endpoint>/upload/storage/v1`, so
  * metadata, listing and download calls would miss the `/storage/v1` prefix. Deriving the base URL from the
  * endpoint gives the same URL as the client's own default in production, and the right one everywhere else.
+ * Checksums are validated with the native CRC32C (crc32c.ts) instead of the client's JavaScript one.
  */
 export function createStorageClient(options: StorageOptions = {}): Storage {
-  const storage = new Storage(options);
+  const storage = new Storage({ crc32cGenerator: nativeCrc32cValidator, ...options });
   storage.baseUrl = `${storage.apiEndpoint}/storage/v1`;
   return storage;
 }
