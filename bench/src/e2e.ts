@@ -5,6 +5,7 @@
 // on the same JPEGs from the same run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -12,14 +13,14 @@ import type { Bucket } from '@google-cloud/storage';
 import { freePort, startStack } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
 import { prng } from './corpus.js';
+import { cpuMs, peakRssMiB } from './proc.js';
 import { percentile } from './stats.js';
 import { BENCH_DIR, isFigures, nodeWorker, runRounds, type SuiteContext } from './suite.js';
 import { fixed, formatTable } from './table.js';
-import { peakRssMiB } from './upload.js';
 import { verdictLine } from './verdicts.js';
 
 const CONCURRENCIES = [1, 2, 4] as const;
-const BACKLOG = 16;
+const BACKLOG = 48;
 const LATENCY_UPLOADS = 6;
 const LATENCY_GAP_MS = 600;
 const BIG_FILES = 3;
@@ -66,9 +67,24 @@ async function thumbnailsOf(bucket: Bucket, prefix: string): Promise<Map<string,
 
 interface Run {
   concurrency: number;
+  /** Steady state: thumbnails written per second between the first and the last of the backlog's. */
   imagesPerSec: number;
   latenciesMs: number[];
   peakRssMiB: number | undefined;
+  /** CPU ms per image while the backlog drained: the worker, fake-gcs-server, the Pub/Sub emulator. */
+  cpuMsPerImage: { worker?: number; storage?: number; pubsub?: number };
+}
+
+/** CPU ms used by each process between two readings, per image. */
+function cpuPerImage(
+  before: (number | undefined)[],
+  after: (number | undefined)[],
+  images: number,
+): (number | undefined)[] {
+  return before.map((b, i) => {
+    const a = after[i];
+    return a === undefined || b === undefined ? undefined : (a - b) / images;
+  });
 }
 
 export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
@@ -144,7 +160,8 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
         done = await thumbnailsOf(bucket, prefix);
         return done.size >= count;
       },
-      { timeoutMs, intervalMs: 50, message: `${prefix}: fewer than ${count} thumbnails` },
+      // Polling lists the bucket: slowly, so it adds little to fake-gcs-server's CPU figure.
+      { timeoutMs, intervalMs: 250, message: `${prefix}: fewer than ${count} thumbnails` },
     );
     return done;
   };
@@ -168,17 +185,21 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
       const backlog = `bench-c${concurrency}-backlog/`;
       for (let i = 0; i < BACKLOG; i++) await upload(`${backlog}${i}.jpg`, sources[i % sources.length]!);
       const child = await startWorker(concurrency);
-      const t0 = performance.now();
-      await drain(backlog, BACKLOG, 60_000);
-      const imagesPerSec = (BACKLOG * 1000) / (performance.now() - t0);
+      const pids = [child.pid ?? -1, stack.pids.storage, stack.pids.pubsub];
+      const cpuBefore = await Promise.all(pids.map(cpuMs));
+      const written = [...(await drain(backlog, BACKLOG, 120_000)).values()];
+      const cpuAfter = await Promise.all(pids.map(cpuMs));
+      const [worker, storage, pubsub] = cpuPerImage(cpuBefore, cpuAfter, BACKLOG);
+      const spanMs = Math.max(...written) - Math.min(...written);
       runs.push({
         concurrency,
-        imagesPerSec,
+        imagesPerSec: ((BACKLOG - 1) * 1000) / spanMs,
         latenciesMs,
         peakRssMiB: child.pid ? await peakRssMiB(child.pid) : undefined,
+        cpuMsPerImage: { worker, storage, pubsub },
       });
       await stopWorker(child);
-      ctx.log(`  MAX_CONCURRENCY ${concurrency}: ${imagesPerSec.toFixed(2)} images/s`);
+      ctx.log(`  MAX_CONCURRENCY ${concurrency}: ${runs.at(-1)!.imagesPerSec.toFixed(2)} images/s`);
     }
     // Peak RSS at MAX_CONCURRENCY 4 on 48 MP JPEGs.
     const bigPrefix = 'bench-48mp/';
@@ -193,23 +214,52 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
 
     const best = Math.max(...runs.map((r) => r.imagesPerSec));
     const idle = runs[0]!;
+    const coreCpu = isFigures(core) ? core.cpuMsPerImage : undefined;
+    const totalCpu = (r: Run): number | undefined => {
+      const { worker, storage, pubsub } = r.cpuMsPerImage;
+      return worker === undefined || storage === undefined || pubsub === undefined
+        ? undefined
+        : worker + storage + pubsub;
+    };
     const rows = runs.map((r) => [
       `worker, MAX_CONCURRENCY ${r.concurrency}, 12 MP`,
       fixed(r.imagesPerSec, 2),
       fixed(coreImagesPerSec && r.imagesPerSec / coreImagesPerSec, 2, '×'),
       fixed(percentile(r.latenciesMs, 50), 0),
       fixed(percentile(r.latenciesMs, 95), 0),
+      fixed(r.cpuMsPerImage.worker, 1),
+      fixed(r.cpuMsPerImage.storage, 1),
+      fixed(r.cpuMsPerImage.pubsub, 1),
+      fixed(totalCpu(r), 1),
       fixed(r.peakRssMiB, 0),
     ]);
-    rows.push(['worker, MAX_CONCURRENCY 4, 48 MP', fixed(bigImagesPerSec, 2), '', '', '', fixed(bigRss, 0)]);
+    rows.push([
+      'worker, MAX_CONCURRENCY 4, 48 MP',
+      fixed(bigImagesPerSec, 2),
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      fixed(bigRss, 0),
+    ]);
     rows.push([
       'core, two processes, same 12 MP JPEGs',
       fixed(coreImagesPerSec, 2),
       '1.00×',
       '',
       '',
+      fixed(coreCpu, 1),
+      '',
+      '',
+      fixed(coreCpu, 1),
       fixed(isFigures(core) ? core.peakRssMiB : undefined, 0),
     ]);
+    const bestRun = runs.find((r) => r.imagesPerSec === best);
+    const bestCpu = bestRun && totalCpu(bestRun);
+    const cores = availableParallelism();
     return [
       `### Worker end to end: ${BACKLOG} queued 12 MP uploads per setting after ${LATENCY_UPLOADS} uploads ${LATENCY_GAP_MS} ms apart to a fresh idle worker`,
       '',
@@ -220,13 +270,23 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
           { header: 'vs core 2 lanes' },
           { header: 'p50 ms' },
           { header: 'p95 ms' },
+          { header: 'worker CPU ms/image' },
+          { header: 'fake-gcs CPU ms/image' },
+          { header: 'Pub/Sub emulator CPU ms/image' },
+          { header: 'all CPU ms/image' },
           { header: 'peak RSS MiB' },
         ],
         rows,
       ),
       '',
-      'Latency = thumbnail timeCreated − source timeCreated (both from the storage emulator). images/s counts from ' +
-        'the worker listening to the last of the queued thumbnails existing. Peak RSS is the worker process VmHWM.',
+      'Latency = thumbnail timeCreated − source timeCreated (both from the storage emulator). images/s = steady ' +
+        'state, from the first to the last queued thumbnail’s timeCreated. CPU ms/image = each process’s user + ' +
+        'system time (/proc) while the backlog drained, ÷ images. Peak RSS is the worker process VmHWM.',
+      '',
+      `CPU bound: the best setting costs ${fixed(bestCpu, 1)} CPU ms per image across the worker and both ` +
+        `emulators, so ${cores} cores cap it at ${fixed(bestCpu && (cores * 1000) / bestCpu, 1)} images/s ` +
+        `(${fixed(bestCpu && coreImagesPerSec && (cores * 1000) / bestCpu / coreImagesPerSec, 2, '×')} of core), ` +
+        `against ${fixed(coreCpu, 1)} CPU ms per image for core alone.`,
       '',
       verdictLine({
         name: 'upload → thumbnail p50 on an idle stack (MAX_CONCURRENCY 1)',

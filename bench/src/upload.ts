@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { freePort, startStack } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
 import { prng } from './corpus.js';
+import { peakRssMiB } from './proc.js';
 import { percentile } from './stats.js';
 import { BENCH_DIR, type SuiteContext } from './suite.js';
 import { fixed, formatTable } from './table.js';
@@ -59,17 +60,6 @@ async function batches(send: () => Promise<void>): Promise<Batch[]> {
     out.push({ latenciesMs, wallMs: performance.now() - started, failures });
   }
   return out;
-}
-
-/** A child's peak resident set (VmHWM) while it still runs. */
-export function peakRssMiB(pid: number): Promise<number | undefined> {
-  return readFile(`/proc/${pid}/status`, 'utf8').then(
-    (text) => {
-      const match = /VmHWM:\s+(\d+) kB/.exec(text);
-      return match ? Number(match[1]) / 1024 : undefined;
-    },
-    () => undefined,
-  );
 }
 
 export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
