@@ -12,6 +12,10 @@ bin="$ws/.tools/bin"
 stamps="$ws/.tools/stamps"
 
 if ! command -v go >/dev/null 2>&1; then
+  if [[ -x "$bin/fake-gcs-server" && -x "$bin/pubsub-emulator" ]]; then
+    echo "emulators: Go not found; using the emulators already built in $bin"
+    exit 0
+  fi
   echo "emulators: Go (1.26 or newer) is needed to build fake-gcs-server and the Pub/Sub emulator; install it or use docker compose up" >&2
   exit 1
 fi
