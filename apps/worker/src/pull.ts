@@ -38,7 +38,7 @@ export interface PullConsumer {
 }
 
 /** How long acks and modacks wait to be sent in one batch. */
-export const ACK_BATCH_MS = 10;
+const ACK_BATCH_MS = 10;
 
 export function subscriberOptions(options: PullOptions): SubscriberOptions {
   return {

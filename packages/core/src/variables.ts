@@ -1,6 +1,6 @@
 /**
  * Readers for environment variables, shared by the apps' `loadConfig(env)`. Each takes the env record it is
- * given (never process.env) and throws one error shape: `<VARIABLE> must …, got <value>`.
+ * given (never the process environment itself) and throws one error shape: `<VARIABLE> must …, got <value>`.
  */
 
 export type Env = Readonly<Record<string, string | undefined>>;
