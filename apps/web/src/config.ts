@@ -4,6 +4,7 @@
  */
 import {
   bucketVar,
+  ConfigError,
   integerVar,
   logLevelVar,
   optionalVar,
@@ -33,7 +34,7 @@ export function loadConfig(env: Env = process.env): WebConfig {
 
   const sessionSecret = optionalVar(env, 'SESSION_SECRET');
   if (sessionSecret !== undefined && sessionSecret.length < 16) {
-    throw new Error('SESSION_SECRET must be at least 16 characters long');
+    throw new ConfigError('SESSION_SECRET', 'SESSION_SECRET must be at least 16 characters long');
   }
 
   const thumbnailPrefix = thumbnailPrefixVar(env);

@@ -2,7 +2,7 @@
  * The web app's own error class and the one table that turns any error into an HTTP answer.
  * Core's ImageError (refused bytes) and TransientError (storage down) are mapped here too.
  */
-import { ImageError, TransientError } from '@thumbnailer/core';
+import { ACCEPTED_FORMATS_LABEL, CodedError, ImageError, TransientError } from '@thumbnailer/core';
 import multer from 'multer';
 
 export type UploadErrorCode =
@@ -13,16 +13,7 @@ export type UploadErrorCode =
   | 'rate_limited' // too many uploads from this address
   | 'not_found'; // no such object / route
 
-export class UploadError extends Error {
-  override readonly name = 'UploadError';
-  constructor(
-    readonly code: UploadErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class UploadError extends CodedError<UploadErrorCode> {}
 
 const UPLOAD_STATUS: Readonly<Record<UploadErrorCode, number>> = {
   not_configured: 503,
@@ -54,7 +45,7 @@ export function toHttpProblem(err: unknown): HttpProblem {
         return {
           status: 415,
           reason: err.code,
-          message: 'That file is not a supported image. Upload a JPEG, PNG, WebP, GIF, AVIF or TIFF file.',
+          message: `That file is not a supported image. Upload a ${ACCEPTED_FORMATS_LABEL} file.`,
         };
       case 'pixel_limit':
         return {

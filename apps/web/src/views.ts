@@ -2,6 +2,7 @@
  * Server-rendered HTML. Every dynamic value goes through `text()` (HTML-escaped, control and bidi characters
  * removed). No external assets: the page loads /static/app.css and /static/app.js from this app only.
  */
+import { ACCEPTED_FORMATS_LABEL, CONTENT_TYPES, SUPPORTED_FORMATS } from '@thumbnailer/core';
 import escapeHtml from 'escape-html';
 import type { Flash } from './flash.js';
 import { formatBytes } from './errors.js';
@@ -13,8 +14,8 @@ export function text(value: string): string {
   return escapeHtml(printable(value, 2000));
 }
 
-export const ACCEPTED_LABEL = 'JPEG, PNG, WebP, GIF, AVIF or TIFF';
-export const ACCEPT_ATTRIBUTE = 'image/jpeg,image/png,image/webp,image/gif,image/avif,image/tiff';
+export const ACCEPTED_LABEL = ACCEPTED_FORMATS_LABEL;
+export const ACCEPT_ATTRIBUTE = SUPPORTED_FORMATS.map((format) => CONTENT_TYPES[format]).join(',');
 
 function layout(title: string, body: string): string {
   return `<!doctype html>

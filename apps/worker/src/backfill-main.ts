@@ -2,7 +2,7 @@
  * `npm run backfill` / the Cloud Run Job entry point: wiring only (the logic is in backfill.ts).
  * Exit status: 0 when nothing failed, 1 otherwise (or when the configuration is unusable).
  */
-import { createLogger, createStorageClient, StorageAdapter } from '@thumbnailer/core';
+import { ConfigError, createLogger, createStorageClient, StorageAdapter } from '@thumbnailer/core';
 import sharp from 'sharp';
 import { runBackfill } from './backfill.js';
 import { loadConfig, type InputFolder, type WorkerConfig } from './config.js';
@@ -20,7 +20,8 @@ let config: WorkerConfig;
 let input: InputFolder;
 try {
   config = loadConfig();
-  if (!config.inputFolder) throw new Error('INPUT_FOLDER is required for the backfill (gs://bucket/prefix/)');
+  if (!config.inputFolder)
+    throw new ConfigError('INPUT_FOLDER', 'INPUT_FOLDER is required for the backfill (gs://bucket/prefix/)');
   input = config.inputFolder;
 } catch (err) {
   console.error((err as Error).message);

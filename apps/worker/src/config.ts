@@ -5,6 +5,7 @@
 import os from 'node:os';
 import {
   bucketVar,
+  ConfigError,
   checkBucketName,
   integerVar,
   logLevelVar,
@@ -48,13 +49,16 @@ function inputFolder(raw: string | undefined, uploadBucket: string | undefined):
     prefix = gs[2] ?? '';
   } else {
     if (uploadBucket === undefined) {
-      throw new Error(`INPUT_FOLDER ${JSON.stringify(raw)} is not a gs:// URL, and UPLOAD_BUCKET is not set`);
+      throw new ConfigError(
+        'INPUT_FOLDER',
+        `INPUT_FOLDER ${JSON.stringify(raw)} is not a gs:// URL, and UPLOAD_BUCKET is not set`,
+      );
     }
     bucket = uploadBucket;
     prefix = raw.replace(/^\/+/, '');
   }
   if (prefix.includes('..'))
-    throw new Error(`INPUT_FOLDER must not contain "..", got ${JSON.stringify(raw)}`);
+    throw new ConfigError('INPUT_FOLDER', `INPUT_FOLDER must not contain "..", got ${JSON.stringify(raw)}`);
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
   return { bucket, prefix };
 }
@@ -62,7 +66,10 @@ function inputFolder(raw: string | undefined, uploadBucket: string | undefined):
 export function loadConfig(env: Env = process.env): WorkerConfig {
   const subscription = optionalVar(env, 'PUBSUB_SUBSCRIPTION');
   if (subscription !== undefined && !SUBSCRIPTION.test(subscription)) {
-    throw new Error(`PUBSUB_SUBSCRIPTION is not a valid subscription name: ${JSON.stringify(subscription)}`);
+    throw new ConfigError(
+      'PUBSUB_SUBSCRIPTION',
+      `PUBSUB_SUBSCRIPTION is not a valid subscription name: ${JSON.stringify(subscription)}`,
+    );
   }
 
   const thumbnailPrefix = thumbnailPrefixVar(env);
@@ -74,7 +81,8 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
   const taskCount = integerVar(env, 'CLOUD_RUN_TASK_COUNT', 1, 1, 10_000);
   const taskIndex = integerVar(env, 'CLOUD_RUN_TASK_INDEX', 0, 0, 9_999);
   if (taskIndex >= taskCount) {
-    throw new Error(
+    throw new ConfigError(
+      'CLOUD_RUN_TASK_INDEX',
       `CLOUD_RUN_TASK_INDEX must be below CLOUD_RUN_TASK_COUNT (${taskCount}), got ${taskIndex}`,
     );
   }

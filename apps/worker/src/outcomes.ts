@@ -5,9 +5,9 @@
  * errorOutcome() is the one mapping from errors to outcomes; the Express error middleware and the Pub/Sub
  * message handler both use it.
  */
-import { isImageError, isTransientError } from '@thumbnailer/core';
+import { ImageError, TransientError } from '@thumbnailer/core';
 import type { Logger } from 'pino';
-import { isEventError, isRetryLaterError } from './errors.js';
+import { EventError, RetryLaterError } from './errors.js';
 
 export type Outcome =
   | { status: 'processed'; key: string; thumbnail: string }
@@ -63,16 +63,16 @@ function clientHttpError(err: unknown): err is Error & { status: number } {
  * must not silently drop an event, and the redelivery is logged.
  */
 export function errorOutcome(err: unknown, key?: string): Outcome {
-  if (isEventError(err)) return { status: 'error', error: err.message, code: err.code };
+  if (err instanceof EventError) return { status: 'error', error: err.message, code: err.code };
   if (clientHttpError(err)) return { status: 'error', error: err.message, code: 'malformed_event' };
-  if (isImageError(err))
+  if (err instanceof ImageError)
     return {
       status: 'skipped',
       reason: `${err.code}: ${err.message}`,
       permanent: true,
       ...(key ? { key } : {}),
     };
-  if (isTransientError(err) || isRetryLaterError(err))
+  if (err instanceof TransientError || err instanceof RetryLaterError)
     return { status: 'retry', error: err.message, code: err.code, ...(key ? { key } : {}) };
   const message = err instanceof Error ? err.message : String(err);
   return {

@@ -10,7 +10,7 @@ import {
   createThumbnail,
   formatTimestamp,
   idempotencyKey,
-  isImageError,
+  ImageError,
   isUnderPrefix,
   thumbnailObjectName,
   TransientError,
@@ -126,7 +126,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     try {
       thumb = await createThumbnail(downloaded.data, { size: thumbnailSize });
     } catch (err) {
-      if (isImageError(err)) return skipped(`${err.code}: ${err.message}`, key, true);
+      if (err instanceof ImageError) return skipped(`${err.code}: ${err.message}`, key, true);
       throw err;
     }
 

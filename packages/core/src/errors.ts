@@ -1,7 +1,23 @@
 /**
- * The few error classes of thumbnailer, each with a stable `code`.
- * Apps map them to HTTP statuses and delivery decisions in one place (their error middleware).
+ * One coded error base for everything thumbnailer refuses or postpones on purpose (in the manner of fastify's
+ * `createError` and functions-framework's `OptionsError`): a stable `code` for logs and tables, and a message that
+ * is safe to show. Each app maps codes to its delivery decision or HTTP status in one table; callers branch with
+ * `instanceof`.
  */
+
+export class CodedError<Code extends string = string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
 
 /** Why an image was refused. Permanent: retrying the same bytes gives the same answer. */
 export type ImageErrorCode =
@@ -12,35 +28,20 @@ export type ImageErrorCode =
   | 'too_many_frames' // animation longer than the frame limit
   | 'image_timeout'; // decoding/encoding took longer than the per-image time bound
 
-export class ImageError extends Error {
-  override readonly name = 'ImageError';
-  constructor(
-    readonly code: ImageErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class ImageError extends CodedError<ImageErrorCode> {}
 
 /** Something outside us failed in a way that may go away: retry later (nack / 503). */
 export type TransientErrorCode = 'storage_unavailable' | 'shutting_down';
 
-export class TransientError extends Error {
-  override readonly name = 'TransientError';
+export class TransientError extends CodedError<TransientErrorCode> {}
+
+/** A missing or malformed environment variable: the process stops at start with this one line. */
+export class ConfigError extends CodedError<'invalid_config'> {
   constructor(
-    readonly code: TransientErrorCode,
+    /** The variable at fault. */
+    readonly variable: string,
     message: string,
-    options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('invalid_config', message);
   }
-}
-
-export function isImageError(err: unknown): err is ImageError {
-  return err instanceof ImageError;
-}
-
-export function isTransientError(err: unknown): err is TransientError {
-  return err instanceof TransientError;
 }

@@ -25,6 +25,21 @@ export const EXTENSIONS: Readonly<Record<ImageFormat, string>> = {
   tiff: 'tiff',
 };
 
+/** What people call each format. */
+export const FORMAT_LABELS: Readonly<Record<ImageFormat, string>> = {
+  jpeg: 'JPEG',
+  png: 'PNG',
+  webp: 'WebP',
+  gif: 'GIF',
+  avif: 'AVIF',
+  tiff: 'TIFF',
+};
+
+/** The allow-list for people, in allow-list order: `JPEG, PNG, WebP, GIF, AVIF or TIFF`. */
+export const ACCEPTED_FORMATS_LABEL = `${SUPPORTED_FORMATS.slice(0, -1)
+  .map((f) => FORMAT_LABELS[f])
+  .join(', ')} or ${FORMAT_LABELS[SUPPORTED_FORMATS.at(-1) ?? 'png']}`;
+
 /** The format a source's thumbnail is written in: the source's own where it can be written, else PNG. */
 export function thumbnailFormatFor(source: string): ImageFormat {
   return (SUPPORTED_FORMATS as readonly string[]).includes(source) ? (source as ImageFormat) : 'png';

@@ -7,7 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
 import { ImageError } from './errors.js';
-import type { ImageFormat } from './formats.js';
+import { ACCEPTED_FORMATS_LABEL, type ImageFormat } from './formats.js';
 import type { ImageLimits } from './limits.js';
 import { SNIFF_BYTES, describeUnsupported, sniffFormat } from './sniff.js';
 
@@ -98,7 +98,7 @@ export async function openImage(input: ImageInput, limits: ImageLimits): Promise
   if (!format) {
     throw new ImageError(
       'unsupported_format',
-      `The file is ${describeUnsupported(head)}; accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF.`,
+      `The file is ${describeUnsupported(head)}; accepted: ${ACCEPTED_FORMATS_LABEL}.`,
     );
   }
 

@@ -1,7 +1,9 @@
 /**
  * Readers for environment variables, shared by the apps' `loadConfig(env)`. Each takes the env record it is
- * given (never the process environment itself) and throws one error shape: `<VARIABLE> must …, got <value>`.
+ * given (never the process environment itself) and throws one error shape: ConfigError naming the variable,
+ * `<VARIABLE> must …, got <value>`.
  */
+import { ConfigError } from './errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -18,10 +20,11 @@ export function optionalVar(env: Env, name: string): string | undefined {
 export function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = optionalVar(env, name);
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw))
+    throw new ConfigError(name, `${name} must be a whole number, got ${JSON.stringify(raw)}`);
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be between ${min} and ${max}, got ${raw}`);
+    throw new ConfigError(name, `${name} must be between ${min} and ${max}, got ${raw}`);
   }
   return value;
 }
@@ -29,7 +32,7 @@ export function integerVar(env: Env, name: string, fallback: number, min: number
 /** Checks a Cloud Storage bucket name found in variable `name`. */
 export function checkBucketName(name: string, value: string): string {
   if (!BUCKET_NAME.test(value)) {
-    throw new Error(`${name} is not a valid bucket name: ${JSON.stringify(value)}`);
+    throw new ConfigError(name, `${name} is not a valid bucket name: ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -44,7 +47,8 @@ export function bucketVar(env: Env, name: string): string | undefined {
 export function thumbnailPrefixVar(env: Env): string {
   const prefix = optionalVar(env, 'THUMBNAIL_PREFIX') ?? 'thumbnails/';
   if (!prefix.endsWith('/') || prefix.startsWith('/') || prefix.includes('..')) {
-    throw new Error(
+    throw new ConfigError(
+      'THUMBNAIL_PREFIX',
       `THUMBNAIL_PREFIX must be a folder like "thumbnails/" (ending in "/", no leading "/" or ".."), got ${JSON.stringify(prefix)}`,
     );
   }
@@ -55,7 +59,10 @@ export function thumbnailPrefixVar(env: Env): string {
 export function logLevelVar(env: Env): string {
   const level = optionalVar(env, 'LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(level)) {
-    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+    throw new ConfigError(
+      'LOG_LEVEL',
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
+    );
   }
   return level;
 }
