@@ -7,7 +7,7 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
 import { parseHttpEvent } from './events.js';
-import { errorOutcome, httpStatus, logOutcome, responseBody } from './outcomes.js';
+import { errorOutcome, eventHttpStatus, logOutcome, responseBody } from './outcomes.js';
 import type { Pipeline } from './pipeline.js';
 import { idempotencyKey, traceFields, TransientError } from '@thumbnailer/core';
 
@@ -43,7 +43,7 @@ export function createApp({ pipeline, logger, projectId, signal }: AppDeps): Exp
       object: `gs://${event.bucket}/${event.name}`,
       ...(res.locals.trace as object),
     });
-    res.status(httpStatus(outcome)).json(responseBody(outcome));
+    res.status(eventHttpStatus(outcome)).json(responseBody(outcome));
   });
 
   const errors: ErrorRequestHandler = (err, _req, res, _next) => {
@@ -54,7 +54,7 @@ export function createApp({ pipeline, logger, projectId, signal }: AppDeps): Exp
       ...(outcome.status === 'retry' ? { err } : {}),
     });
     if (res.headersSent) return;
-    res.status(httpStatus(outcome)).json(responseBody(outcome));
+    res.status(eventHttpStatus(outcome)).json(responseBody(outcome));
   };
   app.use(errors);
   return app;

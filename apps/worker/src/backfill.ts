@@ -1,7 +1,7 @@
 /**
  * The backfill job (Cloud Run Jobs): list INPUT_FOLDER, keep this task's shard, run every object through the
  * same idempotent pipeline with bounded concurrency, show progress, and return a summary. A second run does no
- * new work: the claims (and the create-only thumbnail write) turn every object into a duplicate.
+ * new work: the pipeline's existence read of each target turns every object into a duplicate (no download).
  */
 import { createHash } from 'node:crypto';
 import { idempotencyKey, isUnderPrefix, type StorageAdapter, type StoredObject } from '@thumbnailer/core';
@@ -55,6 +55,7 @@ function eventFor(object: StoredObject): ObjectEvent {
     object: {
       size: object.size,
       ...(object.contentType ? { contentType: object.contentType } : {}),
+      ...(object.timeCreated ? { timeCreated: object.timeCreated } : {}),
       metadata: object.metadata,
     },
   };

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { describe, it } from 'node:test';
+import { ConfigError } from '@thumbnailer/core';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
-  it('uses the documented defaults when nothing is set', () => {
-    const config = loadConfig({});
+  it('uses the documented defaults when only the bucket is set', () => {
+    const config = loadConfig({ UPLOAD_BUCKET: 'local-bucket' });
     assert.deepEqual(config, {
       port: 8080,
       projectId: undefined,
@@ -14,8 +15,10 @@ describe('loadConfig', () => {
       thumbnailSize: 100,
       maxConcurrency: 2 * os.availableParallelism(),
       logLevel: 'info',
+      buckets: new Set(['local-bucket']),
+      storageTimeoutMs: 30_000,
       inputFolder: undefined,
-      uploadBucket: undefined,
+      uploadBucket: 'local-bucket',
       taskIndex: 0,
       taskCount: 1,
     });
@@ -34,13 +37,22 @@ describe('loadConfig', () => {
     { env: { THUMBNAIL_SIZE: '256' }, expect: { thumbnailSize: 256 } },
     { env: { MAX_CONCURRENCY: '3' }, expect: { maxConcurrency: 3 } },
     {
-      env: { INPUT_FOLDER: 'gs://other-bucket/2025/' },
-      expect: { inputFolder: { bucket: 'other-bucket', prefix: '2025/' } },
+      env: { INPUT_FOLDER: 'gs://other-bucket/2025/', UPLOAD_BUCKET: '' },
+      expect: {
+        inputFolder: { bucket: 'other-bucket', prefix: '2025/' },
+        buckets: new Set(['other-bucket']),
+      },
     },
     {
-      env: { INPUT_FOLDER: 'gs://other-bucket' },
+      env: { INPUT_FOLDER: 'gs://other-bucket', BUCKETS: 'a-bucket,other-bucket' },
       expect: { inputFolder: { bucket: 'other-bucket', prefix: '' } },
     },
+    { env: { BUCKETS: ' a-bucket , b-bucket ' }, expect: { buckets: new Set(['a-bucket', 'b-bucket']) } },
+    {
+      env: { BUCKETS: 'a-bucket', UPLOAD_BUCKET: 'local-bucket' },
+      expect: { buckets: new Set(['a-bucket']) },
+    },
+    { env: { STORAGE_TIMEOUT_SECONDS: '5' }, expect: { storageTimeoutMs: 5000 } },
     {
       env: { INPUT_FOLDER: '20251203T15Z', UPLOAD_BUCKET: 'local-bucket' },
       expect: {
@@ -52,7 +64,10 @@ describe('loadConfig', () => {
   ];
   for (const { env, expect } of accepted) {
     it(`reads ${JSON.stringify(env)}`, () => {
-      const config = loadConfig(env) as unknown as Record<string, unknown>;
+      const config = loadConfig({ UPLOAD_BUCKET: 'local-bucket', ...env }) as unknown as Record<
+        string,
+        unknown
+      >;
       for (const [key, value] of Object.entries(expect)) assert.deepEqual(config[key], value, key);
     });
   }
@@ -68,16 +83,22 @@ describe('loadConfig', () => {
     { env: { PUBSUB_SUBSCRIPTION: 'projects/p/topics/t' }, names: 'PUBSUB_SUBSCRIPTION' },
     { env: { LOG_LEVEL: 'loud' }, names: 'LOG_LEVEL' },
     { env: { UPLOAD_BUCKET: 'Not_A_Bucket!' }, names: 'UPLOAD_BUCKET' },
-    { env: { INPUT_FOLDER: 'photos/' }, names: 'INPUT_FOLDER' },
+    { env: { INPUT_FOLDER: 'photos/', UPLOAD_BUCKET: '' }, names: 'INPUT_FOLDER' },
     { env: { INPUT_FOLDER: 'gs://b!/x' }, names: 'INPUT_FOLDER' },
     { env: { CLOUD_RUN_TASK_INDEX: '3', CLOUD_RUN_TASK_COUNT: '3' }, names: 'CLOUD_RUN_TASK_INDEX' },
     { env: { CLOUD_RUN_TASK_COUNT: '0' }, names: 'CLOUD_RUN_TASK_COUNT' },
+    { env: { UPLOAD_BUCKET: '' }, names: 'BUCKETS' },
+    { env: { BUCKETS: 'a-bucket,,b-bucket' }, names: 'BUCKETS' },
+    { env: { BUCKETS: 'a-bucket,Bad!' }, names: 'BUCKETS' },
+    { env: { BUCKETS: 'a-bucket', INPUT_FOLDER: 'gs://other-bucket/x/' }, names: 'INPUT_FOLDER' },
+    { env: { STORAGE_TIMEOUT_SECONDS: '0' }, names: 'STORAGE_TIMEOUT_SECONDS' },
   ];
   for (const { env, names } of refused) {
     it(`refuses ${JSON.stringify(env)} with an error naming ${names}`, () => {
       assert.throws(
-        () => loadConfig(env),
-        (err: Error) => err.message.startsWith(names),
+        () => loadConfig({ UPLOAD_BUCKET: 'local-bucket', ...env }),
+        (err: unknown) =>
+          err instanceof ConfigError && err.variable === names && err.message.startsWith(names),
       );
     });
   }

@@ -29,6 +29,10 @@ export interface WorkerConfig {
   thumbnailSize: number;
   maxConcurrency: number;
   logLevel: string;
+  /** The buckets whose events are processed (`BUCKETS`, default `UPLOAD_BUCKET`); any other is skipped. */
+  buckets: ReadonlySet<string>;
+  /** Longest one storage request may take before it counts as transient (`STORAGE_TIMEOUT_SECONDS`). */
+  storageTimeoutMs: number;
   /** Backfill only: `INPUT_FOLDER` resolved against `UPLOAD_BUCKET`. */
   inputFolder: InputFolder | undefined;
   uploadBucket: string | undefined;
@@ -63,6 +67,27 @@ function inputFolder(raw: string | undefined, uploadBucket: string | undefined):
   return { bucket, prefix };
 }
 
+/** `BUCKETS`: comma-separated bucket names; default `UPLOAD_BUCKET`; one of the two is required. */
+function buckets(raw: string | undefined, uploadBucket: string | undefined): ReadonlySet<string> {
+  if (raw === undefined) {
+    if (uploadBucket === undefined) {
+      throw new ConfigError(
+        'BUCKETS',
+        'BUCKETS must name the bucket(s) this worker serves (comma-separated), or UPLOAD_BUCKET must be set',
+      );
+    }
+    return new Set([uploadBucket]);
+  }
+  const names = raw.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) {
+    throw new ConfigError(
+      'BUCKETS',
+      `BUCKETS must be comma-separated bucket names, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return new Set(names.map((name) => checkBucketName('BUCKETS', name)));
+}
+
 export function loadConfig(env: Env = process.env): WorkerConfig {
   const subscription = optionalVar(env, 'PUBSUB_SUBSCRIPTION');
   if (subscription !== undefined && !SUBSCRIPTION.test(subscription)) {
@@ -87,6 +112,15 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     );
   }
 
+  const input = inputFolder(optionalVar(env, 'INPUT_FOLDER'), uploadBucket);
+  const served = buckets(optionalVar(env, 'BUCKETS'), uploadBucket ?? input?.bucket);
+  if (input && !served.has(input.bucket)) {
+    throw new ConfigError(
+      'INPUT_FOLDER',
+      `INPUT_FOLDER names bucket ${input.bucket}, which is not one of BUCKETS (${[...served].join(', ')})`,
+    );
+  }
+
   return {
     port: integerVar(env, 'PORT', 8080, 1, 65535),
     projectId: optionalVar(env, 'GOOGLE_CLOUD_PROJECT'),
@@ -95,7 +129,9 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     thumbnailSize: integerVar(env, 'THUMBNAIL_SIZE', 100, 1, 4096),
     maxConcurrency: integerVar(env, 'MAX_CONCURRENCY', 2 * os.availableParallelism(), 1, 1024),
     logLevel,
-    inputFolder: inputFolder(optionalVar(env, 'INPUT_FOLDER'), uploadBucket),
+    buckets: served,
+    storageTimeoutMs: 1000 * integerVar(env, 'STORAGE_TIMEOUT_SECONDS', 30, 1, 600),
+    inputFolder: input,
     uploadBucket,
     taskIndex,
     taskCount,

@@ -8,8 +8,3 @@ export type EventErrorCode = 'malformed_event' | 'unsupported_event';
 
 /** The request or message is not a usable event: answering 400 / acking it once is final, never retried. */
 export class EventError extends CodedError<EventErrorCode> {}
-
-export type RetryLaterCode = 'claim_held' | 'in_flight';
-
-/** Someone else is working on this key right now: answer 503 / nack; the redelivery will find it done. */
-export class RetryLaterError extends CodedError<RetryLaterCode> {}

@@ -63,7 +63,7 @@ const expected: ObjectEvent = {
   name: NAME,
   generation: GENERATION,
   eventTime: new Date(EVENT_TIME),
-  object: { size: 48213, contentType: 'image/jpeg' },
+  object: { size: 48213, contentType: 'image/jpeg', timeCreated: new Date('2025-12-03T15:59:12.345Z') },
 };
 
 const binaryHeaders = (type: string, source: string) => ({
@@ -188,6 +188,20 @@ describe('parseHttpEvent', () => {
       headers: binaryHeaders(FINALIZED, STORAGE_SOURCE),
       body: JSON.stringify({ name: NAME, generation: GENERATION }),
       message: /data\.bucket/,
+    },
+    {
+      name: 'a finalized CloudEvent with a generation above int64 (no object can have it)',
+      headers: binaryHeaders(FINALIZED, STORAGE_SOURCE),
+      body: JSON.stringify({ bucket: BUCKET, name: NAME, generation: '99999999999999999999' }),
+      message: /data\.generation/,
+    },
+    {
+      name: 'a push body with a generation one above int64',
+      headers: {},
+      body: JSON.stringify({
+        message: { attributes: { ...attributes, objectGeneration: '9223372036854775808' } },
+      }),
+      message: /objectGeneration/,
     },
     {
       name: 'a finalized CloudEvent with generation 0',

@@ -19,14 +19,18 @@ export interface ObjectEvent {
   generation: string;
   /** When the event happened (event time, else publish time); for the latency log field. */
   eventTime: Date | undefined;
-  /** What the event itself says about the object, when it carries the object resource. */
   object: ObjectHints;
 }
 
+/**
+ * What the event itself says about the object, when it carries the object resource (a JSON_API_V1 payload, an
+ * Eventarc storage payload, a backfill listing). With `timeCreated` known the pipeline needs no metadata read.
+ */
 export interface ObjectHints {
   size?: number;
   contentType?: string;
   metadata?: Record<string, string>;
+  timeCreated?: Date;
 }
 
 export const FINALIZED = 'google.cloud.storage.object.v1.finalized';
@@ -64,6 +68,8 @@ function hints(resource: Record<string, unknown>): ObjectHints {
   if (typeof size === 'number' && Number.isSafeInteger(size) && size >= 0) out.size = size;
   if (isNonEmptyString(resource.contentType)) out.contentType = resource.contentType;
   if (isStringRecord(resource.metadata)) out.metadata = resource.metadata;
+  const created = date(resource.timeCreated);
+  if (created) out.timeCreated = created;
   return out;
 }
 
@@ -95,14 +101,12 @@ export function parseNotification(
   if (!isGeneration(objectGeneration)) throw malformed(what, 'has no valid objectGeneration attribute');
 
   let object: ObjectHints = {};
-  let created: Date | undefined;
   const payload = attributes.payloadFormat === 'JSON_API_V1' ? bytes(data) : undefined;
   if (payload && payload.length > 0) {
     try {
       const resource: unknown = JSON.parse(payload.toString('utf8'));
       if (isPlainObject(resource) && resource.name === objectId && resource.bucket === bucketId) {
         object = hints(resource);
-        created = date(resource.timeCreated);
       }
     } catch {
       // The attributes are enough; a payload that does not parse adds nothing.
@@ -114,7 +118,7 @@ export function parseNotification(
     bucket: bucketId,
     name: objectId,
     generation: String(objectGeneration),
-    eventTime: latest(date(attributes.eventTime), created) ?? publishTime,
+    eventTime: latest(date(attributes.eventTime), object.timeCreated) ?? publishTime,
     object,
   };
 }

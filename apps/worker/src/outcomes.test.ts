@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger, ImageError, TransientError } from '@thumbnailer/core';
-import { EventError, RetryLaterError } from './errors.js';
-import { errorOutcome, httpStatus, logOutcome, responseBody, shouldAck } from './outcomes.js';
+import { EventError } from './errors.js';
+import { deliveryOf, errorOutcome, eventHttpStatus, logOutcome, responseBody } from './outcomes.js';
 
 describe('errorOutcome', () => {
   const cases: { name: string; err: unknown; status: number; ack: boolean; body: object }[] = [
@@ -35,11 +35,11 @@ describe('errorOutcome', () => {
       body: { status: 'retry', error: 'the worker is shutting down' },
     },
     {
-      name: 'a claim held elsewhere is a 503 retry, nacked',
-      err: new RetryLaterError('claim_held', 'held'),
+      name: 'a permission storage refuses is a 503 retry, nacked (the deployment can fix it; nothing is dropped)',
+      err: new TransientError('storage_forbidden', 'Cloud Storage refused the write'),
       status: 503,
       ack: false,
-      body: { status: 'retry', error: 'held' },
+      body: { status: 'retry', error: 'Cloud Storage refused the write' },
     },
     {
       name: 'an unexpected error is retried rather than dropped',
@@ -59,8 +59,8 @@ describe('errorOutcome', () => {
   for (const { name, err, status, ack, body } of cases) {
     it(name, () => {
       const outcome = errorOutcome(err, 'b/o@1');
-      assert.equal(httpStatus(outcome), status);
-      assert.equal(shouldAck(outcome), ack);
+      assert.equal(eventHttpStatus(outcome), status);
+      assert.equal(deliveryOf(outcome) === 'settled', ack);
       assert.deepEqual(responseBody(outcome), body);
     });
   }

@@ -1,13 +1,14 @@
 /**
- * What happened to one event, and the delivery decision that follows. The HTTP status IS the decision:
- * 200 → ack (processed, duplicate, skipped), 400 → ack once (an unusable event never gets better),
- * 503 → nack / redeliver (transient: storage unavailable, shutting down, claim held elsewhere).
- * errorOutcome() is the one mapping from errors to outcomes; the Express error middleware and the Pub/Sub
- * message handler both use it.
+ * What happened to one event, and the delivery decision that follows from it — decided first, for every input:
+ * `settled` (ack: processed, duplicate, skipped, or an unusable event that never gets better) or `retry` (nack /
+ * redeliver: storage unavailable or refusing, shutting down). POST /event's HTTP status is derived from the
+ * decision (retry → 503; settled → 200, or 400 for an unusable event).
+ * errorOutcome() is the one mapping from errors to outcomes; the Express error middleware, the Pub/Sub message
+ * handler and the backfill all use it.
  */
 import { ImageError, TransientError } from '@thumbnailer/core';
 import type { Logger } from 'pino';
-import { EventError, RetryLaterError } from './errors.js';
+import { EventError } from './errors.js';
 
 export type Outcome =
   | { status: 'processed'; key: string; thumbnail: string }
@@ -23,16 +24,17 @@ export type ResponseBody =
   | { status: 'error'; error: string }
   | { status: 'retry'; error: string };
 
-/** 200 for settled outcomes, 400 for unusable events, 503 for anything worth redelivering. */
-export function httpStatus(outcome: Outcome): 200 | 400 | 503 {
-  if (outcome.status === 'error') return 400;
-  if (outcome.status === 'retry') return 503;
-  return 200;
+export type Delivery = 'settled' | 'retry';
+
+/** The delivery decision: only a retry outcome is redelivered; everything else is settled once. */
+export function deliveryOf(outcome: Outcome): Delivery {
+  return outcome.status === 'retry' ? 'retry' : 'settled';
 }
 
-/** Pub/Sub: ack everything except what should be tried again. */
-export function shouldAck(outcome: Outcome): boolean {
-  return httpStatus(outcome) !== 503;
+/** POST /event's status, derived from the delivery decision: 503 retry; 400 for an unusable event; else 200. */
+export function eventHttpStatus(outcome: Outcome): 200 | 400 | 503 {
+  if (deliveryOf(outcome) === 'retry') return 503;
+  return outcome.status === 'error' ? 400 : 200;
 }
 
 /** The contract's JSON for `POST /event` (internal fields such as codes stay in the logs). */
@@ -72,7 +74,7 @@ export function errorOutcome(err: unknown, key?: string): Outcome {
       permanent: true,
       ...(key ? { key } : {}),
     };
-  if (err instanceof TransientError || err instanceof RetryLaterError)
+  if (err instanceof TransientError)
     return { status: 'retry', error: err.message, code: err.code, ...(key ? { key } : {}) };
   const message = err instanceof Error ? err.message : String(err);
   return {

@@ -1,36 +1,50 @@
 /**
- * The one pipeline every input goes through:
- * filter → idempotency (in-process map, then the cross-instance claim) → stat + download pinned to the event's
- * generation → createThumbnail → create-only upload → outcome.
+ * The one pipeline every input (pull, POST /event, backfill) goes through, as named stages in the order they run:
  *
- * Settled outcomes (processed, duplicate, skipped) are returned; reasons to try again are thrown
- * (TransientError, RetryLaterError) after the claim is released, and outcomes.ts maps them.
+ *   filter  — decided from the event alone, no storage request: not a finalize, a bucket this worker does not
+ *             serve, under THUMBNAIL_PREFIX, carrying thumbnailOf, a folder placeholder, empty.
+ *   dedupe  — the same key in flight here waits for it; a key finished here is a duplicate; then the source facts
+ *             (from the event, or one metadata read when it carries none) give the target name, and one metadata
+ *             read of the target answers a duplicate without downloading or decoding anything.
+ *   fetch   — the download pinned to the event's generation; 404 means gone or superseded: skipped.
+ *   render  — createThumbnail; an ImageError is a permanent refusal: skipped.
+ *   store   — the create-only write at the deterministic name; "exists" means another delivery won: duplicate.
+ *
+ * Exactly once comes from the deterministic name plus the create-only write alone; there is no lock or marker.
+ * Settled outcomes (processed, duplicate, skipped) are returned; reasons to try again are thrown (TransientError)
+ * and outcomes.ts maps them. Happy path with an event that carries the object's metadata: three storage requests
+ * (one metadata read, one download, one create-only write) and one object written.
  */
+import type { Storage } from '@google-cloud/storage';
 import {
+  CONTENT_TYPES,
   createThumbnail,
   formatTimestamp,
+  IdempotencyMap,
   idempotencyKey,
   ImageError,
   isUnderPrefix,
+  StorageAdapter,
+  thumbnailFormatFor,
   thumbnailObjectName,
   TransientError,
-  type ClaimResult,
-  type ClaimStore,
-  type IdempotencyMap,
-  type StorageAdapter,
-  type StoredObject,
+  EXTENSIONS,
+  type ImageFormat,
+  type Thumbnail,
 } from '@thumbnailer/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
-import { RetryLaterError } from './errors.js';
+import type { WorkerConfig } from './config.js';
 import type { ObjectEvent } from './events.js';
 import type { Outcome } from './outcomes.js';
 
+/** What the pipeline needs of a bucket's storage adapter (the seam its unit tests fill in memory). */
+export type PipelineStorage = Pick<StorageAdapter, 'stat' | 'download' | 'createOnly'>;
+
 export interface PipelineOptions {
-  /** The storage adapter and claim store of one bucket; events may name any bucket. */
-  bucket(name: string): BucketServices;
-  /** The in-process idempotency map (before the cross-instance claim). */
-  memo: Pick<IdempotencyMap, 'begin' | 'finish'>;
+  /** The adapter of one bucket (only buckets in `buckets` are ever asked for). */
+  storage(bucket: string): PipelineStorage;
+  buckets: ReadonlySet<string>;
   thumbnailPrefix: string;
   thumbnailSize: number;
   /** Images processed at once by this instance, whatever the input. */
@@ -39,11 +53,8 @@ export interface PipelineOptions {
   /** Aborted on shutdown: no new work starts, it is answered with retry. */
   signal?: AbortSignal;
   clock?: () => Date;
-}
-
-export interface BucketServices {
-  storage: StorageAdapter;
-  claims: Pick<ClaimStore, 'claim' | 'complete' | 'release'>;
+  /** The in-process idempotency map (default: a new bounded one). */
+  memo?: Pick<IdempotencyMap, 'begin' | 'finish'>;
 }
 
 export interface Pipeline {
@@ -52,14 +63,33 @@ export interface Pipeline {
   readonly active: number;
 }
 
+/** What the pipeline knows about the source generation before downloading it. */
+interface SourceFacts {
+  created: Date;
+  /** The format its content type announces (a prediction: the bytes decide). */
+  predicted: ImageFormat | undefined;
+}
+
+const GONE = 'gone or superseded (generation no longer exists)';
+const FORMAT_BY_CONTENT_TYPE = new Map(
+  Object.entries(CONTENT_TYPES).map(([format, type]) => [type, format as ImageFormat]),
+);
+
 /** `permanent`: a real source refused for good (not an image, corrupt, gone), logged as a warning. */
 function skipped(reason: string, key: string, permanent = false): Outcome {
   return permanent ? { status: 'skipped', reason, key, permanent } : { status: 'skipped', reason, key };
 }
 
+// ---- filter -------------------------------------------------------------------------------------------
+
 /** Skip reasons decided from the event alone, before any storage call. */
-function filterEvent(event: ObjectEvent, prefix: string): string | undefined {
+export function filterEvent(
+  event: ObjectEvent,
+  buckets: ReadonlySet<string>,
+  prefix: string,
+): string | undefined {
   if (event.kind !== 'finalize') return `not a finalize event (${event.kind})`;
+  if (!buckets.has(event.bucket)) return `bucket ${event.bucket} is not served by this worker (BUCKETS)`;
   if (isUnderPrefix(event.name, prefix)) return `a thumbnail (under ${prefix})`;
   if (event.object.metadata?.thumbnailOf !== undefined) return 'a thumbnail (has thumbnailOf metadata)';
   if (event.name.endsWith('/')) return 'a folder placeholder';
@@ -67,9 +97,51 @@ function filterEvent(event: ObjectEvent, prefix: string): string | undefined {
   return undefined;
 }
 
+// ---- dedupe ---------------------------------------------------------------------------------------------
+
+/**
+ * The source generation's creation time and announced format: from the event when it carries the object's
+ * metadata, else from one metadata read pinned to the generation (which also catches what the event could not:
+ * gone, a thumbnail by its metadata, empty). A string is a skip reason.
+ */
+async function sourceFacts(
+  event: ObjectEvent,
+  storage: PipelineStorage,
+): Promise<SourceFacts | { skip: string; permanent: boolean }> {
+  let { timeCreated, contentType } = event.object;
+  if (timeCreated === undefined) {
+    const stat = await storage.stat(event.name, event.generation);
+    if (stat === undefined) return { skip: GONE, permanent: true };
+    if (stat.metadata.thumbnailOf !== undefined)
+      return { skip: 'a thumbnail (has thumbnailOf metadata)', permanent: false };
+    if (stat.size === 0) return { skip: 'an empty object', permanent: false };
+    // Without timeCreated a generation is its creation time in microseconds.
+    timeCreated = stat.timeCreated ?? new Date(Math.floor(Number(stat.generation) / 1000));
+    contentType = stat.contentType;
+  }
+  return {
+    created: timeCreated,
+    predicted: contentType ? FORMAT_BY_CONTENT_TYPE.get(contentType) : undefined,
+  };
+}
+
+// ---- render ---------------------------------------------------------------------------------------------
+
+async function render(data: Buffer, size: number): Promise<Thumbnail | ImageError> {
+  try {
+    return await createThumbnail(data, { size });
+  } catch (err) {
+    if (err instanceof ImageError) return err;
+    throw err;
+  }
+}
+
+// ---- assembly -------------------------------------------------------------------------------------------
+
 export function createPipeline(options: PipelineOptions): Pipeline {
-  const { logger, memo, thumbnailPrefix, thumbnailSize } = options;
+  const { logger, thumbnailPrefix, thumbnailSize, buckets } = options;
   const clock = options.clock ?? (() => new Date());
+  const memo = options.memo ?? new IdempotencyMap();
   const limit: LimitFunction = pLimit(options.maxConcurrency);
   /** Same-key deliveries arriving while one is running wait for it instead of racing it. */
   const running = new Map<string, Promise<Outcome>>();
@@ -78,66 +150,37 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (options.signal?.aborted) throw new TransientError('shutting_down', 'the worker is shutting down');
   }
 
+  function target(event: ObjectEvent, created: Date, format: ImageFormat): string {
+    const { name, generation } = event;
+    return thumbnailObjectName(
+      thumbnailPrefix,
+      { name, generation, created },
+      EXTENSIONS[thumbnailFormatFor(format)],
+    );
+  }
+
+  /** dedupe (in storage) → fetch → render → store, for one key this process is not already working on. */
   async function work(event: ObjectEvent, key: string): Promise<Outcome> {
-    const services = options.bucket(event.bucket);
-    const claimed: ClaimResult = await services.claims.claim(key);
-    if (claimed.status === 'done') return { status: 'duplicate', key };
-    if (claimed.status === 'held') {
-      throw new RetryLaterError(
-        'claim_held',
-        `${key} is being processed by another instance (claim until ${claimed.until.toISOString()})`,
-      );
-    }
-    const { claim } = claimed;
-    try {
-      const outcome = await limit(() => {
-        assertServing();
-        return thumbnail(event, key, services.storage);
-      });
-      const completed = await services.claims.complete(claim);
-      if (completed.status === 'lost')
-        logger.warn({ key }, 'the claim expired before completion; the result stands');
-      return outcome;
-    } catch (err) {
-      await services.claims.release(claim).catch((releaseErr: unknown) => {
-        logger.warn({ key, err: releaseErr }, 'could not release the claim; it expires with its lease');
-      });
-      throw err;
-    }
-  }
+    assertServing();
+    const storage = options.storage(event.bucket);
+    const facts = await sourceFacts(event, storage);
+    if ('skip' in facts) return skipped(facts.skip, key, facts.permanent);
+    if (facts.predicted !== undefined && (await storage.stat(target(event, facts.created, facts.predicted))))
+      return { status: 'duplicate', key };
 
-  /** The generation's creation time (timeCreated; else the generation itself, microseconds since the epoch). */
-  function createdAt(stat: StoredObject): Date {
-    return stat.timeCreated ?? new Date(Math.floor(Number(stat.generation) / 1000));
-  }
+    const downloaded = await storage.download(event.name, event.generation);
+    if (downloaded.status === 'gone') return skipped(GONE, key, true);
 
-  async function thumbnail(event: ObjectEvent, key: string, storage: StorageAdapter): Promise<Outcome> {
-    const { name, generation, bucket } = event;
-    const stat = await storage.stat(name, generation);
-    if (stat === undefined) return skipped('gone or superseded (generation no longer exists)', key, true);
-    if (stat.metadata.thumbnailOf !== undefined)
-      return skipped('a thumbnail (has thumbnailOf metadata)', key);
-    if (stat.size === 0) return skipped('an empty object', key);
-    const downloaded = await storage.download(name, generation);
-    if (downloaded.status === 'gone')
-      return skipped('gone or superseded (generation no longer exists)', key, true);
+    const thumb = await render(downloaded.data, thumbnailSize);
+    if (thumb instanceof ImageError) return skipped(`${thumb.code}: ${thumb.message}`, key, true);
 
-    let thumb;
-    try {
-      thumb = await createThumbnail(downloaded.data, { size: thumbnailSize });
-    } catch (err) {
-      if (err instanceof ImageError) return skipped(`${err.code}: ${err.message}`, key, true);
-      throw err;
-    }
-
-    const created = createdAt(stat);
-    const target = thumbnailObjectName(thumbnailPrefix, { name, generation, created }, thumb.extension);
-    const written = await storage.createOnly(target, thumb.data, {
+    const name = target(event, facts.created, thumb.format);
+    const written = await storage.createOnly(name, thumb.data, {
       contentType: thumb.contentType,
-      metadata: { thumbnailOf: `gs://${bucket}/${name}`, sourceGeneration: generation },
+      metadata: { thumbnailOf: `gs://${event.bucket}/${event.name}`, sourceGeneration: event.generation },
     });
     if (written.status === 'exists') return { status: 'duplicate', key };
-    const uri = `gs://${bucket}/${target}`;
+    const uri = `gs://${event.bucket}/${name}`;
     logger.info(
       {
         key,
@@ -145,7 +188,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         width: thumb.width,
         height: thumb.height,
         format: thumb.format,
-        folder: formatTimestamp(created),
+        folder: formatTimestamp(facts.created),
         ...(event.eventTime ? { latencyMs: clock().getTime() - event.eventTime.getTime() } : {}),
       },
       'thumbnail written',
@@ -153,14 +196,26 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return { status: 'processed', key, thumbnail: uri };
   }
 
-  async function run(event: ObjectEvent, key: string): Promise<Outcome> {
+  /** The in-process half of dedupe: one run per key at a time, finished keys remembered (bounded). */
+  async function once(event: ObjectEvent, key: string): Promise<Outcome> {
+    const state = memo.begin(key);
+    if (state === 'done') return { status: 'duplicate', key };
+    const current = running.get(key);
+    if (state === 'in-flight' && current) {
+      const outcome = await current;
+      return outcome.status === 'processed' ? { status: 'duplicate', key } : outcome;
+    }
+    const run = limit(() => work(event, key));
+    running.set(key, run);
     try {
-      const outcome = await work(event, key);
+      const outcome = await run;
       memo.finish(key, true);
       return outcome;
     } catch (err) {
       memo.finish(key, false);
       throw err;
+    } finally {
+      running.delete(key);
     }
   }
 
@@ -170,25 +225,43 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
     async process(event) {
       const key = idempotencyKey(event.bucket, event.name, event.generation);
-      const early = filterEvent(event, thumbnailPrefix);
-      if (early !== undefined) return skipped(early, key);
+      const reason = filterEvent(event, buckets, thumbnailPrefix);
+      if (reason !== undefined) return skipped(reason, key);
       assertServing();
-
-      const state = memo.begin(key);
-      if (state === 'done') return { status: 'duplicate', key };
-      if (state === 'in-flight') {
-        const current = running.get(key);
-        if (current === undefined) throw new RetryLaterError('in_flight', `${key} is being processed`);
-        const outcome = await current;
-        return outcome.status === 'processed' ? { status: 'duplicate', key } : outcome;
-      }
-      const promise = run(event, key);
-      running.set(key, promise);
-      try {
-        return await promise;
-      } finally {
-        running.delete(key);
-      }
+      return once(event, key);
     },
   };
+}
+
+export interface WorkerPipelineDeps {
+  storage: Storage;
+  config: Pick<
+    WorkerConfig,
+    'buckets' | 'thumbnailPrefix' | 'thumbnailSize' | 'maxConcurrency' | 'storageTimeoutMs'
+  >;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/** The pipeline over a Storage client made in main: one adapter per served bucket. */
+export function createWorkerPipeline({ storage, config, logger, signal }: WorkerPipelineDeps): Pipeline {
+  const adapters = new Map(
+    [...config.buckets].map((bucket) => [
+      bucket,
+      new StorageAdapter(storage.bucket(bucket), { deadlineMs: config.storageTimeoutMs }),
+    ]),
+  );
+  return createPipeline({
+    storage: (bucket) => {
+      const adapter = adapters.get(bucket);
+      if (!adapter) throw new TypeError(`bucket ${bucket} is not served`);
+      return adapter;
+    },
+    buckets: config.buckets,
+    thumbnailPrefix: config.thumbnailPrefix,
+    thumbnailSize: config.thumbnailSize,
+    maxConcurrency: config.maxConcurrency,
+    logger,
+    ...(signal ? { signal } : {}),
+  });
 }

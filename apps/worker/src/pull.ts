@@ -13,7 +13,7 @@ import {
 } from '@google-cloud/pubsub';
 import type { Logger } from 'pino';
 import { parseNotification } from './events.js';
-import { errorOutcome, logOutcome, shouldAck, type Outcome } from './outcomes.js';
+import { deliveryOf, errorOutcome, logOutcome, type Outcome } from './outcomes.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface PullOptions {
@@ -78,7 +78,7 @@ export function createPullConsumer(options: PullOptions): PullConsumer {
     try {
       logOutcome(logger, outcome, { via: 'pull', messageId: message.id, ...(object ? { object } : {}) });
       delayMs = initialMs; // a delivered message proves the stream is healthy
-      if (shouldAck(outcome)) message.ack();
+      if (deliveryOf(outcome) === 'settled') message.ack();
       else message.nack();
     } catch (err) {
       logger.error({ err, messageId: message.id }, 'could not settle a Pub/Sub message');

@@ -31,7 +31,7 @@ export type ImageErrorCode =
 export class ImageError extends CodedError<ImageErrorCode> {}
 
 /** Something outside us failed in a way that may go away: retry later (nack / 503). */
-export type TransientErrorCode = 'storage_unavailable' | 'shutting_down';
+export type TransientErrorCode = 'storage_unavailable' | 'storage_forbidden' | 'shutting_down';
 
 export class TransientError extends CodedError<TransientErrorCode> {}
 

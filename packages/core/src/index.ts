@@ -11,4 +11,5 @@ export * from './idempotency.js';
 export * from './storage.js';
 export * from './logging.js';
 export * from './variables.js';
+export { onShutdown, runMain, type ShutdownOptions } from './lifecycle.js';
 export { nativeCrc32cValidator } from './crc32c.js';

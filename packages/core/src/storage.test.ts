@@ -2,7 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransientError } from './errors.js';
 import { nativeCrc32cValidator } from './crc32c.js';
-import { createStorageClient, httpStatus, isTransientStorageError, rethrowStorageError } from './storage.js';
+import {
+  createStorageClient,
+  isTransientStorageError,
+  rethrowStorageError,
+  storageErrorStatus,
+} from './storage.js';
 
 function withProps(message: string, props: Record<string, unknown>): Error {
   return Object.assign(new Error(message), props);
@@ -40,24 +45,38 @@ describe('storage error classification', () => {
   }
 
   it('reads the HTTP status from code, status or response.status', () => {
-    assert.equal(httpStatus(withProps('', { code: 412 })), 412);
-    assert.equal(httpStatus(withProps('', { status: '404' })), 404);
-    assert.equal(httpStatus(withProps('', { response: { status: 503 } })), 503);
-    assert.equal(httpStatus(withProps('', { code: 'ECONNRESET' })), undefined);
+    assert.equal(storageErrorStatus(withProps('', { code: 412 })), 412);
+    assert.equal(storageErrorStatus(withProps('', { status: '404' })), 404);
+    assert.equal(storageErrorStatus(withProps('', { response: { status: 503 } })), 503);
+    assert.equal(storageErrorStatus(withProps('', { code: 'ECONNRESET' })), undefined);
   });
 
-  it('rethrows transient errors as TransientError(storage_unavailable) and others unchanged', () => {
-    assert.throws(
-      () => rethrowStorageError(withProps('down', { code: 503 }), 'a test'),
-      (err: unknown) =>
-        err instanceof TransientError && err.code === 'storage_unavailable' && /a test/.test(err.message),
-    );
-    const permanent = withProps('Forbidden', { code: 403 });
-    assert.throws(
-      () => rethrowStorageError(permanent, 'a test'),
-      (err: unknown) => err === permanent,
-    );
-  });
+  const rethrown: [string, unknown, string | undefined][] = [
+    ['a 503 as storage_unavailable', withProps('down', { code: 503 }), 'storage_unavailable'],
+    [
+      'a refused connection as storage_unavailable',
+      withProps('x', { code: 'ECONNREFUSED' }),
+      'storage_unavailable',
+    ],
+    [
+      'a 403 as storage_forbidden (the deployment can fix it; the work is retried)',
+      withProps('Forbidden', { code: 403 }),
+      'storage_forbidden',
+    ],
+    ['a 404 unchanged', withProps('Not Found', { code: 404 }), undefined],
+    ['a programming error unchanged', new TypeError('x is not a function'), undefined],
+  ];
+  for (const [what, err, code] of rethrown) {
+    it(`rethrows ${what}`, () => {
+      assert.throws(
+        () => rethrowStorageError(err, 'a test'),
+        (thrown: unknown) =>
+          code === undefined
+            ? thrown === err
+            : thrown instanceof TransientError && thrown.code === code && /a test/.test(thrown.message),
+      );
+    });
+  }
 });
 
 describe('createStorageClient', () => {

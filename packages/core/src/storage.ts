@@ -1,13 +1,17 @@
 /**
  * The one thin adapter over an @google-cloud/storage `Bucket`. It turns the answers thumbnailer branches on
- * (412 precondition failed, 404 not found) into typed results, and failures that may go away (5xx, 429,
- * refused/reset connections, timeouts) into TransientError('storage_unavailable'). Anything else is rethrown.
+ * (412 precondition failed, 404 not found) into typed results, failures that may go away (5xx, 429, refused/reset
+ * connections, timeouts, a refused permission) into TransientError, and bounds every request by a deadline, so a
+ * stalled call frees its caller instead of holding it. Anything else is rethrown.
  *
- * Retries are the client's: configure `retryOptions` on the Storage client in main.ts.
+ * Retries are the client's: configure `retryOptions` on the Storage client (createStorageClient).
  *
- * Emulator difference: fake-gcs-server enforces `ifGenerationMatch` on uploads (createOnly, replace) but ignores
- * preconditions on metadata PATCH and DELETE. Code that needs compare-and-swap uses `replace`.
+ * Create-only writes and IAM: Cloud Storage treats a write over an existing object as a replacement, which needs
+ * `storage.objects.delete` beside `storage.objects.create`. For an identity without delete (the apps' roles), a
+ * create-only write that finds the object there may answer 403 instead of 412 (the order of the precondition and
+ * the permission check is not documented). Either way the target is read again: present means `exists`.
  */
+import type { Readable } from 'node:stream';
 import {
   Storage,
   type Bucket,
@@ -36,17 +40,16 @@ export interface WriteOptions {
   metadata?: Record<string, string>;
 }
 
-export interface Preconditions {
-  ifGenerationMatch?: string | number;
-  ifMetagenerationMatch?: string | number;
+export type CreateResult = { status: 'created'; object: StoredObject } | { status: 'exists' };
+export type DownloadResult = { status: 'ok'; data: Buffer } | { status: 'gone' };
+export type DeleteResult = { status: 'deleted' } | { status: 'precondition_failed' } | { status: 'gone' };
+
+export interface StorageAdapterOptions {
+  /** Longest one storage call may take before it fails as transient (default 30 s). */
+  deadlineMs?: number;
 }
 
-export type CreateResult = { status: 'created'; object: StoredObject } | { status: 'exists' };
-export type ReplaceResult = { status: 'replaced'; object: StoredObject } | { status: 'precondition_failed' };
-export type DownloadResult = { status: 'ok'; data: Buffer } | { status: 'gone' };
-export type UpdateResult =
-  { status: 'updated'; object: StoredObject } | { status: 'precondition_failed' } | { status: 'gone' };
-export type DeleteResult = { status: 'deleted' } | { status: 'precondition_failed' } | { status: 'gone' };
+const DEFAULT_DEADLINE_MS = 30_000;
 
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
@@ -63,8 +66,8 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** HTTP status of a client error, if it carries one. */
-export function httpStatus(err: unknown): number | undefined {
+/** The HTTP status a storage client error carries, if any (`code`, `status` or `response.status`). */
+export function storageErrorStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as { code?: unknown; status?: unknown; response?: { status?: unknown } };
   for (const candidate of [e.code, e.status, e.response?.status]) {
@@ -77,7 +80,7 @@ export function httpStatus(err: unknown): number | undefined {
 /** True for failures worth retrying later: 408, 429, 5xx, network errors and timeouts (also in `cause`). */
 export function isTransientStorageError(err: unknown, depth = 0): boolean {
   if (typeof err !== 'object' || err === null || depth > 4) return false;
-  const status = httpStatus(err);
+  const status = storageErrorStatus(err);
   if (status !== undefined) return status === 408 || status === 429 || status >= 500;
   const e = err as { code?: unknown; errno?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
@@ -92,14 +95,30 @@ export function isTransientStorageError(err: unknown, depth = 0): boolean {
   return isTransientStorageError(e.cause, depth + 1);
 }
 
-/** Rethrows `err` as TransientError('storage_unavailable') when it is transient, else unchanged. */
+function detail(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Rethrows `err` as TransientError when it may go away — 'storage_unavailable' (5xx, 429, network, timeouts) or
+ * 'storage_forbidden' (403: a missing permission is the deployment's to fix; the work is retried, not dropped) —
+ * and anything else unchanged.
+ */
 export function rethrowStorageError(err: unknown, what: string): never {
   if (err instanceof TransientError) throw err;
-  if (isTransientStorageError(err)) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new TransientError('storage_unavailable', `Cloud Storage unavailable during ${what}: ${detail}`, {
+  if (storageErrorStatus(err) === 403) {
+    throw new TransientError('storage_forbidden', `Cloud Storage refused ${what}: ${detail(err)}`, {
       cause: err,
     });
+  }
+  if (isTransientStorageError(err)) {
+    throw new TransientError(
+      'storage_unavailable',
+      `Cloud Storage unavailable during ${what}: ${detail(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   throw err;
 }
@@ -120,15 +139,21 @@ function toStoredObject(bucket: string, m: FileMetadata): StoredObject {
   };
 }
 
-function preconditionQuery(p: Preconditions): Record<string, number> {
-  const q: Record<string, number> = {};
-  if (p.ifGenerationMatch !== undefined) q.ifGenerationMatch = Number(p.ifGenerationMatch);
-  if (p.ifMetagenerationMatch !== undefined) q.ifMetagenerationMatch = Number(p.ifMetagenerationMatch);
-  return q;
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 export class StorageAdapter {
-  constructor(readonly bucket: Bucket) {}
+  readonly #deadlineMs: number;
+
+  constructor(
+    readonly bucket: Bucket,
+    options: StorageAdapterOptions = {},
+  ) {
+    this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  }
 
   get bucketName(): string {
     return this.bucket.name;
@@ -140,98 +165,110 @@ export class StorageAdapter {
       : this.bucket.file(name, { generation: Number(generation) });
   }
 
-  private async write(
-    name: string,
-    data: Buffer | string,
-    options: WriteOptions,
-    ifGenerationMatch: number,
-  ): Promise<StoredObject | undefined> {
+  /**
+   * Runs one storage call under the deadline. `onTimeout` cancels what can be cancelled (a download stream);
+   * whatever cannot be is abandoned to the client's own request timeout, and the caller moves on either way.
+   */
+  private async bounded<T>(what: string, call: () => Promise<T>, onTimeout?: () => void): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onTimeout?.();
+        reject(
+          new TransientError(
+            'storage_unavailable',
+            `Cloud Storage did not finish ${what} within ${this.#deadlineMs} ms`,
+          ),
+        );
+      }, this.#deadlineMs);
+    });
+    try {
+      return await Promise.race([call(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Create-only write (ifGenerationMatch 0, one multipart request). An object already there → `{status:'exists'}`,
+   * whether Cloud Storage says so with 412 or, for an identity without delete, with 403 (then the target is read
+   * again to tell "exists" from a real refusal).
+   */
+  async createOnly(name: string, data: Buffer | string, options: WriteOptions = {}): Promise<CreateResult> {
     const file = this.file(name);
     try {
-      await file.save(data, {
-        resumable: false,
-        contentType: options.contentType,
-        metadata: options.metadata ? { metadata: options.metadata } : undefined,
-        preconditionOpts: { ifGenerationMatch },
-      });
+      await this.bounded(`the write of ${name}`, () =>
+        file.save(data, {
+          resumable: false,
+          contentType: options.contentType,
+          metadata: options.metadata ? { metadata: options.metadata } : undefined,
+          preconditionOpts: { ifGenerationMatch: 0 },
+        }),
+      );
     } catch (err) {
-      if (httpStatus(err) === 412) return undefined;
-      rethrowStorageError(err, `write of ${name}`);
+      const status = storageErrorStatus(err);
+      if (status === 412) return { status: 'exists' };
+      if (status === 403 && (await this.stat(name)) !== undefined) return { status: 'exists' };
+      rethrowStorageError(err, `the write of ${name}`);
     }
     // save() records the insert response on the File; read it back only if it did not.
-    if (file.metadata.generation !== undefined) return toStoredObject(this.bucketName, file.metadata);
+    if (file.metadata.generation !== undefined)
+      return { status: 'created', object: toStoredObject(this.bucketName, file.metadata) };
     const found = await this.stat(name);
     if (!found)
       throw new TransientError('storage_unavailable', `${name} vanished right after it was written`);
-    return found;
-  }
-
-  /** Create-only write (ifGenerationMatch 0, one multipart request). An existing object → `{status:'exists'}`. */
-  async createOnly(name: string, data: Buffer | string, options: WriteOptions = {}): Promise<CreateResult> {
-    const object = await this.write(name, data, options, 0);
-    return object ? { status: 'created', object } : { status: 'exists' };
-  }
-
-  /** Overwrites `name` only while its live generation is `generation` (compare-and-swap). */
-  async replace(
-    name: string,
-    generation: string,
-    data: Buffer | string,
-    options: WriteOptions = {},
-  ): Promise<ReplaceResult> {
-    const object = await this.write(name, data, options, Number(generation));
-    return object ? { status: 'replaced', object } : { status: 'precondition_failed' };
+    return { status: 'created', object: found };
   }
 
   /** The bytes of exactly this generation; deleted or superseded (404) → `{status:'gone'}`. */
   async download(name: string, generation: string | number): Promise<DownloadResult> {
+    const what = `the download of ${name}#${generation}`;
+    let stream: Readable | undefined;
     try {
-      const [data] = await this.file(name, generation).download();
+      const data = await this.bounded(
+        what,
+        () => collect((stream = this.openReadStream(name, generation))),
+        () => stream?.destroy(),
+      );
       return { status: 'ok', data };
     } catch (err) {
-      if (httpStatus(err) === 404) return { status: 'gone' };
-      rethrowStorageError(err, `download of ${name}#${generation}`);
+      if (storageErrorStatus(err) === 404) return { status: 'gone' };
+      rethrowStorageError(err, what);
     }
+  }
+
+  /** A media stream of exactly this generation (errors are the client's; see `download` for mapped ones). */
+  openReadStream(name: string, generation: string | number): Readable {
+    return this.file(name, generation).createReadStream();
   }
 
   /** Metadata of the live object (or of one generation); undefined when there is none. */
   async stat(name: string, generation?: string | number): Promise<StoredObject | undefined> {
+    const what = `the metadata read of ${name}`;
     try {
-      const [metadata] = await this.file(name, generation).getMetadata();
+      const [metadata] = await this.bounded(what, () => this.file(name, generation).getMetadata());
       return toStoredObject(this.bucketName, metadata);
     } catch (err) {
-      if (httpStatus(err) === 404) return undefined;
-      rethrowStorageError(err, `metadata read of ${name}`);
+      if (storageErrorStatus(err) === 404) return undefined;
+      rethrowStorageError(err, what);
     }
   }
 
-  /** Merges custom metadata into the live object under preconditions. */
-  async updateMetadata(
-    name: string,
-    metadata: Record<string, string>,
-    preconditions: Preconditions,
-  ): Promise<UpdateResult> {
+  /** Deletes the live object, only while its generation is `ifGenerationMatch` when given. */
+  async delete(name: string, ifGenerationMatch?: string): Promise<DeleteResult> {
+    const what = `the delete of ${name}`;
     try {
-      const [updated] = await this.file(name).setMetadata({ metadata }, preconditionQuery(preconditions));
-      return { status: 'updated', object: toStoredObject(this.bucketName, updated) };
-    } catch (err) {
-      const status = httpStatus(err);
-      if (status === 412) return { status: 'precondition_failed' };
-      if (status === 404) return { status: 'gone' };
-      rethrowStorageError(err, `metadata update of ${name}`);
-    }
-  }
-
-  /** Deletes the live object under preconditions. */
-  async delete(name: string, preconditions: Preconditions = {}): Promise<DeleteResult> {
-    try {
-      await this.file(name).delete(preconditionQuery(preconditions));
+      await this.bounded(what, () =>
+        this.file(name).delete(
+          ifGenerationMatch === undefined ? {} : { ifGenerationMatch: Number(ifGenerationMatch) },
+        ),
+      );
       return { status: 'deleted' };
     } catch (err) {
-      const status = httpStatus(err);
+      const status = storageErrorStatus(err);
       if (status === 412) return { status: 'precondition_failed' };
       if (status === 404) return { status: 'gone' };
-      rethrowStorageError(err, `delete of ${name}`);
+      rethrowStorageError(err, what);
     }
   }
 
@@ -239,17 +276,15 @@ export class StorageAdapter {
   async *list(prefix: string, pageSize = 1000): AsyncGenerator<StoredObject> {
     let pageToken: string | undefined;
     do {
+      const what = `the listing of ${prefix}`;
       let files: File[];
       let next: { pageToken?: string } | null | undefined;
       try {
-        [files, next] = await this.bucket.getFiles({
-          prefix,
-          autoPaginate: false,
-          maxResults: pageSize,
-          pageToken,
-        });
+        [files, next] = await this.bounded(what, () =>
+          this.bucket.getFiles({ prefix, autoPaginate: false, maxResults: pageSize, pageToken }),
+        );
       } catch (err) {
-        rethrowStorageError(err, `listing of ${prefix}`);
+        rethrowStorageError(err, what);
       }
       for (const file of files) yield toStoredObject(this.bucketName, file.metadata);
       pageToken = next?.pageToken;

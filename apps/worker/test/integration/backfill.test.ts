@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startStack } from '@thumbnailer/emulators';
 import { fixture } from '@thumbnailer/testkit';
-import { runBackfillJob, thumbnails, upload } from './support.js';
+import { runBackfillJob, thumbnails, upload, workerEnv } from './support.js';
 
 describe('backfill job', () => {
   let stack: Awaited<ReturnType<typeof startStack>>;
@@ -43,7 +43,7 @@ describe('backfill job', () => {
       Promise.all(
         [0, 1, 2].map((index) =>
           runBackfillJob({
-            ...stack.env,
+            ...workerEnv(stack),
             INPUT_FOLDER: `gs://${bucket.name}/old/`,
             CLOUD_RUN_TASK_INDEX: String(index),
             CLOUD_RUN_TASK_COUNT: '3',
@@ -82,7 +82,7 @@ describe('backfill job', () => {
   });
 
   it('exits non-zero with one line naming INPUT_FOLDER when it is missing', async () => {
-    const run = await runBackfillJob({ ...stack.env });
+    const run = await runBackfillJob({ ...workerEnv(stack) });
     assert.equal(run.code, 1);
     assert.match(run.text.join('\n'), /INPUT_FOLDER/);
   });

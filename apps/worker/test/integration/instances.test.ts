@@ -13,6 +13,7 @@ import {
   thumbnails,
   upload,
   type WorkerProcess,
+  workerEnv,
 } from './support.js';
 
 describe('three worker instances on one subscription', () => {
@@ -24,7 +25,7 @@ describe('three worker instances on one subscription', () => {
     for (let i = 0; i < 3; i++) {
       workers.push(
         await startWorker({
-          ...stack.env,
+          ...workerEnv(stack),
           PUBSUB_SUBSCRIPTION: stack.provisioning.subscription,
           MAX_CONCURRENCY: '2',
         }),

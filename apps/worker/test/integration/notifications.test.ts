@@ -17,6 +17,7 @@ import {
   THUMBNAIL_PREFIX,
   upload,
   type WorkerProcess,
+  workerEnv,
 } from './support.js';
 
 describe('worker on bucket notifications', () => {
@@ -30,7 +31,7 @@ describe('worker on bucket notifications', () => {
     bucket = stack.storage().bucket(stack.provisioning.bucket);
     topic = stack.pubsub().topic(stack.provisioning.topic);
     worker = await startWorker({
-      ...stack.env,
+      ...workerEnv(stack),
       PUBSUB_SUBSCRIPTION: stack.provisioning.subscription,
       MAX_CONCURRENCY: '4',
     });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFaultProxy, startStack, type FaultProxy } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
-import { startWorker, thumbnails, upload, type WorkerProcess } from './support.js';
+import { startWorker, thumbnails, upload, type WorkerProcess, workerEnv } from './support.js';
 
 describe('worker when Pub/Sub goes away', () => {
   let stack: Awaited<ReturnType<typeof startStack>>;
@@ -16,7 +16,7 @@ describe('worker when Pub/Sub goes away', () => {
     stack = await startStack();
     proxy = await startFaultProxy(stack.pubsubHost);
     worker = await startWorker({
-      ...stack.env,
+      ...workerEnv(stack),
       PUBSUB_EMULATOR_HOST: proxy.url,
       PUBSUB_SUBSCRIPTION: stack.provisioning.subscription,
     });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFaultProxy, startStack } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
-import { pullOutcomes, startWorker, thumbnails, upload, type WorkerProcess } from './support.js';
+import { pullOutcomes, startWorker, thumbnails, upload, type WorkerProcess, workerEnv } from './support.js';
 
 describe('worker resilience', () => {
   let stack: Awaited<ReturnType<typeof startStack>>;
@@ -24,7 +24,7 @@ describe('worker resilience', () => {
     const proxy = await startFaultProxy(stack.storageHost);
     try {
       const worker = await startWorker({
-        ...stack.env,
+        ...workerEnv(stack),
         STORAGE_EMULATOR_HOST: proxy.url,
         PUBSUB_SUBSCRIPTION: stack.provisioning.subscription,
         MAX_CONCURRENCY: '2',
@@ -71,7 +71,11 @@ describe('worker resilience', () => {
   });
 
   it('exits within 10 s of SIGTERM mid-batch, and after a restart every thumbnail exists once', async () => {
-    const env = { ...stack.env, PUBSUB_SUBSCRIPTION: stack.provisioning.subscription, MAX_CONCURRENCY: '2' };
+    const env = {
+      ...workerEnv(stack),
+      PUBSUB_SUBSCRIPTION: stack.provisioning.subscription,
+      MAX_CONCURRENCY: '2',
+    };
     const first = await startWorker(env);
     workers.push(first);
     const bucket = stack.storage().bucket(stack.provisioning.bucket);

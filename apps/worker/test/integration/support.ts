@@ -5,11 +5,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Bucket } from '@google-cloud/storage';
-import { freePort } from '@thumbnailer/emulators';
+import { freePort, type startStack } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 export const THUMBNAIL_PREFIX = 'thumbnails/';
+
+type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** The environment a worker (or the backfill job) gets from the stack: its emulators and its one bucket. */
+export function workerEnv(stack: Stack): Record<string, string> {
+  return { ...stack.env, BUCKETS: stack.provisioning.bucket };
+}
 
 export type LogLine = Record<string, unknown> & { message?: string; severity?: string };
 
@@ -117,14 +124,13 @@ export async function upload(
   return String(metadata.generation);
 }
 
-/** Thumbnails (claim markers excluded), optionally only those of sources under `sourcePrefix`. */
+/** Thumbnails, optionally only those of sources under `sourcePrefix`. */
 export async function thumbnails(
   bucket: Bucket,
   sourcePrefix = '',
 ): Promise<{ name: string; thumbnailOf: string }[]> {
   const [files] = await bucket.getFiles({ prefix: THUMBNAIL_PREFIX });
   return files
-    .filter((f) => !f.name.startsWith(`${THUMBNAIL_PREFIX}.claims/`))
     .map((f) => ({ name: f.name, thumbnailOf: String(f.metadata.metadata?.thumbnailOf ?? '') }))
     .filter((t) => t.thumbnailOf.startsWith(`gs://${bucket.name}/${sourcePrefix}`));
 }
