@@ -127,6 +127,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
         NODE_ENV: 'production',
         ...stack.env,
         GOOGLE_CLOUD_PROJECT: stack.provisioning.projectId,
+        BUCKETS: stack.provisioning.bucket,
         PUBSUB_SUBSCRIPTION: stack.provisioning.subscription,
         METADATA_SERVER_DETECTION: 'none',
         MAX_CONCURRENCY: String(concurrency),

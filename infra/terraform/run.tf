@@ -157,6 +157,10 @@ resource "google_cloud_run_v2_service" "worker" {
         }
       }
       env {
+        name  = "BUCKETS"
+        value = google_storage_bucket.uploads.name
+      }
+      env {
         name  = "THUMBNAIL_PREFIX"
         value = var.thumbnail_prefix
       }
@@ -235,6 +239,10 @@ resource "google_cloud_run_v2_job" "backfill" {
         env {
           name  = "GOOGLE_CLOUD_PROJECT"
           value = var.project
+        }
+        env {
+          name  = "BUCKETS"
+          value = google_storage_bucket.uploads.name
         }
         env {
           name  = "THUMBNAIL_PREFIX"

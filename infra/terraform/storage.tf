@@ -8,6 +8,18 @@ resource "google_storage_bucket" "uploads" {
   public_access_prevention    = "enforced"
   force_destroy               = false
 
+  # Earlier releases left one claim marker per image under <thumbnail_prefix>.claims/; nothing writes there any
+  # more. This rule deletes what is left (a day after creation), so nothing stays behind without a lifecycle.
+  lifecycle_rule {
+    condition {
+      age            = 1
+      matches_prefix = ["${var.thumbnail_prefix}.claims/"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
   depends_on = [google_project_service.apis]
 }
 
@@ -54,10 +66,9 @@ resource "google_pubsub_subscription" "thumbnailer" {
   name    = local.name
   topic   = google_pubsub_topic.notifications[0].id
 
-  ack_deadline_seconds       = local.ack_deadline_seconds
-  # Thumbnails and claim markers never reach the worker: Pub/Sub acks them (the worker would only skip them).
-  # Each source makes three such notifications; unfiltered, they took most of the worker's delivery slots.
-  filter = format("NOT hasPrefix(attributes.objectId, %q)", var.thumbnail_prefix)
+  ack_deadline_seconds = local.ack_deadline_seconds
+  # The worker's own outputs never reach it: Pub/Sub acks their notifications (the worker would only skip them).
+  filter                     = format("NOT hasPrefix(attributes.objectId, %q)", var.thumbnail_prefix)
   message_retention_duration = "604800s" # 7 days: a stopped worker catches up within a week
   retain_acked_messages      = false
   enable_message_ordering    = false

@@ -64,8 +64,17 @@ export function variablesRead(loadConfig: LoadConfig, env: Env = {}): Set<string
   return read;
 }
 
-/** Everything the app's loadConfig reads, with an empty environment and with `env`. */
+/** The least each app needs to start: the worker must be told which bucket it serves. */
+export const MINIMAL_ENV: Readonly<Record<AppName, Env>> = {
+  web: {},
+  worker: { UPLOAD_BUCKET: 'local-bucket' },
+};
+
+/** Everything the app's loadConfig reads, with its minimal environment and with `env`. */
 export async function variablesOf(app: AppName, env: Env = {}): Promise<Set<string>> {
   const loadConfig = await loadConfigOf(app);
-  return new Set([...variablesRead(loadConfig), ...variablesRead(loadConfig, env)]);
+  return new Set([
+    ...variablesRead(loadConfig, MINIMAL_ENV[app]),
+    ...variablesRead(loadConfig, { ...MINIMAL_ENV[app], ...env }),
+  ]);
 }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startEmulators } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
+import { MINIMAL_ENV } from './app-config.js';
 import { command, environment, loadCompose, service } from './compose.js';
 import { type ParsedDockerfile, type Stage, hostPath, parseDockerfile, replay } from './dockerfile.js';
 import { internalRuntimeClosure, isRecord, readRepoFile, repoPath, repoRoot } from './repo.js';
@@ -170,6 +171,7 @@ describe('the Dockerfiles’ recipe, replayed natively', () => {
             PATH: process.env.PATH ?? '',
             HOME: tmpdir(),
             ...runtime.env,
+            ...MINIMAL_ENV[app],
             PORT: String(port),
             LOG_LEVEL: 'warn',
           },

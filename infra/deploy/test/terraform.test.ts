@@ -11,6 +11,7 @@ import {
   referencesIn,
   resource,
   resourcesOfType,
+  strings,
 } from './terraform.js';
 
 describe('infra/terraform', () => {
@@ -97,6 +98,26 @@ describe('infra/terraform', () => {
     assert.equal(bucket.uniform_bucket_level_access, true);
     assert.equal(bucket.public_access_prevention, 'enforced');
     assert.equal(bucket.name, '${var.bucket_name}');
+  });
+
+  it('deletes what earlier releases left under <thumbnail_prefix>.claims/ with a lifecycle rule', () => {
+    const rules = blocks(resource(files, 'google_storage_bucket', 'uploads'), 'lifecycle_rule');
+    const claims = rules.find((rule) =>
+      strings(blocks(rule, 'condition')[0]?.matches_prefix).includes('${var.thumbnail_prefix}.claims/'),
+    );
+    assert.ok(claims, 'a lifecycle rule matches the claim-marker folder');
+    assert.equal(blocks(claims, 'action')[0]?.type, 'Delete');
+  });
+
+  it('tells the worker service and the backfill job which bucket they serve (BUCKETS)', () => {
+    for (const [type, name] of [
+      ['google_cloud_run_v2_service', 'worker'],
+      ['google_cloud_run_v2_job', 'backfill'],
+    ] as const) {
+      const env = cloudRunContainers(resource(files, type, name)).flatMap((c) => blocks(c, 'env'));
+      const buckets = env.find((e) => e.name === 'BUCKETS');
+      assert.equal(buckets?.value, '${google_storage_bucket.uploads.name}', `${type}.${name} sets BUCKETS`);
+    }
   });
 
   it('notifies the topic of OBJECT_FINALIZE with JSON_API_V1 payloads, published by the Cloud Storage service agent', () => {

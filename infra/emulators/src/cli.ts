@@ -198,7 +198,12 @@ async function main(argv: string[]): Promise<number> {
         launch(
           'worker',
           settings.workerEntry,
-          { ...common, PUBSUB_SUBSCRIPTION: p.subscription, PORT: String(settings.workerPort) },
+          {
+            ...common,
+            BUCKETS: p.bucket,
+            PUBSUB_SUBSCRIPTION: p.subscription,
+            PORT: String(settings.workerPort),
+          },
           settings.workerPort,
         ),
       ]);
