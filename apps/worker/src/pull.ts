@@ -27,6 +27,12 @@ export interface PullOptions {
   /** Longest a slow image keeps its lease extended. */
   maxExtensionMinutes?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * How long a message to be retried is held before its nack: doubling while retries follow each other, back to
+   * the start after a settled message. A storage outage then slows pulling down instead of spinning through
+   * immediate redeliveries (the emulator has no retry policy; production's backs off too).
+   */
+  retryBackoff?: { initialMs: number; maxMs: number };
 }
 
 export interface PullConsumer {
@@ -63,6 +69,25 @@ export function createPullConsumer(options: PullOptions): PullConsumer {
   let delayMs = initialMs;
   let retryTimer: NodeJS.Timeout | undefined;
   let inFlight = 0;
+  const retryBackoff = options.retryBackoff ?? { initialMs: 250, maxMs: 10_000 };
+  let retryStreak = 0;
+  /** Nacks being held back; sent at once on stop(). */
+  const held = new Map<NodeJS.Timeout, Message>();
+
+  function settle(message: Message, outcome: Outcome): void {
+    if (deliveryOf(outcome) === 'settled') {
+      retryStreak = 0;
+      message.ack();
+      return;
+    }
+    const wait = Math.min(retryBackoff.maxMs, retryBackoff.initialMs * 2 ** retryStreak);
+    retryStreak = Math.min(retryStreak + 1, 30);
+    const timer = setTimeout(() => {
+      held.delete(timer);
+      message.nack();
+    }, wait);
+    held.set(timer, message);
+  }
 
   async function handle(message: Message): Promise<void> {
     inFlight += 1;
@@ -78,8 +103,7 @@ export function createPullConsumer(options: PullOptions): PullConsumer {
     try {
       logOutcome(logger, outcome, { via: 'pull', messageId: message.id, ...(object ? { object } : {}) });
       delayMs = initialMs; // a delivered message proves the stream is healthy
-      if (deliveryOf(outcome) === 'settled') message.ack();
-      else message.nack();
+      settle(message, outcome);
     } catch (err) {
       logger.error({ err, messageId: message.id }, 'could not settle a Pub/Sub message');
     } finally {
@@ -138,6 +162,11 @@ export function createPullConsumer(options: PullOptions): PullConsumer {
       stopped = true;
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = undefined;
+      for (const [timer, message] of held) {
+        clearTimeout(timer);
+        message.nack();
+      }
+      held.clear();
       const sub = subscription;
       subscription = undefined;
       if (!sub) return;

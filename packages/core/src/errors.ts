@@ -31,7 +31,11 @@ export type ImageErrorCode =
 export class ImageError extends CodedError<ImageErrorCode> {}
 
 /** Something outside us failed in a way that may go away: retry later (nack / 503). */
-export type TransientErrorCode = 'storage_unavailable' | 'storage_forbidden' | 'shutting_down';
+export type TransientErrorCode =
+  | 'storage_unavailable' // 5xx, 429, network failures, timeouts
+  | 'storage_forbidden' // 403: a permission the deployment has to grant
+  | 'events_unavailable' // EVENTS_TOPIC could not be published to
+  | 'shutting_down';
 
 export class TransientError extends CodedError<TransientErrorCode> {}
 
