@@ -93,7 +93,7 @@ export interface GalleryOptions {
 
 async function take(storage: StorageAdapter, prefix: string, max: number): Promise<StoredObject[]> {
   const objects: StoredObject[] = [];
-  for await (const object of storage.list(prefix, Math.min(max, 1000))) {
+  for await (const object of storage.list(prefix, { pageSize: Math.min(max, 1000) })) {
     objects.push(object);
     if (objects.length >= max) break;
   }

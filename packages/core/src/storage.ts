@@ -44,6 +44,15 @@ export type CreateResult = { status: 'created'; object: StoredObject } | { statu
 export type DownloadResult = { status: 'ok'; data: Buffer } | { status: 'gone' };
 export type DeleteResult = { status: 'deleted' } | { status: 'precondition_failed' } | { status: 'gone' };
 
+export interface ListOptions {
+  /** Objects per list request (at most 1000). */
+  pageSize?: number;
+  /** Only names ≥ this. */
+  startOffset?: string;
+  /** Only names < this. */
+  endOffset?: string;
+}
+
 export interface StorageAdapterOptions {
   /** Longest one storage call may take before it fails as transient (default 30 s). */
   deadlineMs?: number;
@@ -272,8 +281,12 @@ export class StorageAdapter {
     }
   }
 
-  /** Every live object whose name starts with `prefix`, page by page. */
-  async *list(prefix: string, pageSize = 1000): AsyncGenerator<StoredObject> {
+  /**
+   * Every live object whose name starts with `prefix` (and lies in [startOffset, endOffset) when given), page by
+   * page, in name order.
+   */
+  async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<StoredObject> {
+    const { pageSize = 1000, startOffset, endOffset } = options;
     let pageToken: string | undefined;
     do {
       const what = `the listing of ${prefix}`;
@@ -281,7 +294,14 @@ export class StorageAdapter {
       let next: { pageToken?: string } | null | undefined;
       try {
         [files, next] = await this.bounded(what, () =>
-          this.bucket.getFiles({ prefix, autoPaginate: false, maxResults: pageSize, pageToken }),
+          this.bucket.getFiles({
+            prefix,
+            autoPaginate: false,
+            maxResults: pageSize,
+            pageToken,
+            ...(startOffset ? { startOffset } : {}),
+            ...(endOffset ? { endOffset } : {}),
+          }),
         );
       } catch (err) {
         rethrowStorageError(err, what);
@@ -289,6 +309,29 @@ export class StorageAdapter {
       for (const file of files) yield toStoredObject(this.bucketName, file.metadata);
       pageToken = next?.pageToken;
     } while (pageToken);
+  }
+
+  /** The "folders" right under `prefix` (names up to the next `/`), from delimiter listings: no object read. */
+  async folders(prefix: string): Promise<string[]> {
+    const found: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const what = `the folder listing of ${prefix}`;
+      let response: unknown;
+      try {
+        [, , response] = await this.bounded(what, () =>
+          this.bucket.getFiles({ prefix, delimiter: '/', autoPaginate: false, maxResults: 1000, pageToken }),
+        );
+      } catch (err) {
+        rethrowStorageError(err, what);
+      }
+      const page = (response ?? {}) as { prefixes?: unknown; nextPageToken?: unknown };
+      if (Array.isArray(page.prefixes))
+        for (const p of page.prefixes) if (typeof p === 'string') found.push(p);
+      pageToken =
+        typeof page.nextPageToken === 'string' && page.nextPageToken !== '' ? page.nextPageToken : undefined;
+    } while (pageToken);
+    return [...new Set(found)].sort();
   }
 }
 

@@ -73,8 +73,19 @@ describe('core against the Cloud Storage emulator', () => {
       await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => storage.createOnly(`list/${n}.txt`, n)));
       await storage.createOnly('other/x.txt', 'x');
       const names: string[] = [];
-      for await (const o of storage.list('list/', 2)) names.push(o.name);
+      for await (const o of storage.list('list/', { pageSize: 2 })) names.push(o.name);
       assert.deepEqual(names.sort(), ['list/a.txt', 'list/b.txt', 'list/c.txt', 'list/d.txt', 'list/e.txt']);
+    });
+
+    it('lists a name range (startOffset inclusive, endOffset exclusive) and the folders under a prefix', async () => {
+      await Promise.all(
+        ['r/a/1', 'r/a/2', 'r/b/1', 'r/c/1', 'r/loose.txt'].map((n) => storage.createOnly(n, n)),
+      );
+      const names: string[] = [];
+      for await (const o of storage.list('r/', { startOffset: 'r/a/2', endOffset: 'r/c/', pageSize: 1 }))
+        names.push(o.name);
+      assert.deepEqual(names, ['r/a/2', 'r/b/1']);
+      assert.deepEqual(await storage.folders('r/'), ['r/a/', 'r/b/', 'r/c/']);
     });
 
     it('turns an outage (503 answers, reset connections) into TransientError(storage_unavailable)', async () => {
