@@ -1,9 +1,11 @@
 /**
  * docker-compose.yml parsed with the yaml package, with typed access to services; and loaded with the Compose
- * Specification's reference loader (compose-check, built from ../compose-check by this workspace's tools script).
+ * Specification's reference loader (compose-check, built from ../compose-check by this workspace's tools script, at
+ * the path the preflight's table of Go-built tools gives).
  */
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
+import { goTools } from '../../emulators/scripts/preflight.mjs';
 import { type Json, isRecord, readRepoFile, record, repoPath } from './repo.js';
 
 export interface ComposeCheck {
@@ -16,7 +18,7 @@ export interface ComposeCheck {
 
 /** Runs compose-check on `file` with `env` as its whole environment (none by default). */
 export function composeCheck(file: string, env: Record<string, string> = {}): ComposeCheck {
-  const result = spawnSync(repoPath('infra/deploy/.tools/bin/compose-check'), [file], {
+  const result = spawnSync(repoPath(goTools['compose-check']), [file], {
     env,
     encoding: 'utf8',
   });
