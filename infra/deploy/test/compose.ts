@@ -1,6 +1,30 @@
-/** docker-compose.yml parsed with the yaml package, with typed access to services. */
+/**
+ * docker-compose.yml parsed with the yaml package, with typed access to services; and loaded with the Compose
+ * Specification's reference loader (compose-check, built from ../compose-check by this workspace's tools script, at
+ * the path the preflight's table of Go-built tools gives).
+ */
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
-import { type Json, isRecord, readRepoFile, record } from './repo.js';
+import { goTools } from '../../emulators/scripts/preflight.mjs';
+import { type Json, isRecord, readRepoFile, record, repoPath } from './repo.js';
+
+export interface ComposeCheck {
+  status: number | null;
+  /** the normalized project, as YAML */
+  stdout: string;
+  /** the loader's error, one line */
+  stderr: string;
+}
+
+/** Runs compose-check on `file` with `env` as its whole environment (none by default). */
+export function composeCheck(file: string, env: Record<string, string> = {}): ComposeCheck {
+  const result = spawnSync(repoPath(goTools['compose-check']), [file], {
+    env,
+    encoding: 'utf8',
+  });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
 
 export function loadCompose(): Json {
   const doc: unknown = parse(readRepoFile('docker-compose.yml'));

@@ -70,11 +70,12 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Everything that would stop the stack from starting, as short phrases (empty when all is well). */
+/**
+ * What only the CLI knows would stop the stack from starting (the apps it is told to run, the ports it is given),
+ * as short phrases; empty when all is well. Node, the npm install and Go are scripts/preflight.mjs's, run first.
+ */
 async function missingPrerequisites(settings: Settings): Promise<string[]> {
   const problems: string[] = [];
-  const nodeMajor = Number(process.versions.node.split('.')[0]);
-  if (nodeMajor < 20) problems.push(`Node 20 or newer is needed (this is ${process.versions.node})`);
   if (settings.mode === 'dev') {
     for (const entry of [settings.webEntry, settings.workerEntry]) {
       if (!existsSync(entry)) problems.push(`${entry} is missing (run npm run build)`);

@@ -1,13 +1,14 @@
-// Where the emulator binaries live and how they get built.
+// Where the emulator binaries live, and building them when they are missing. The building and the Go check are
+// scripts/build-emulators.sh's (through build-go-tool.sh, which asks scripts/preflight.mjs about Go).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The workspace folder (src/ and dist/ are both one level below it). */
-export const workspaceDir = fileURLToPath(new URL('..', import.meta.url));
+const workspaceDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** The project-local, git-ignored folder the build script installs into. */
-export const toolsBinDir = fileURLToPath(new URL('../.tools/bin/', import.meta.url));
+const toolsBinDir = fileURLToPath(new URL('../.tools/bin/', import.meta.url));
 
 export type Tool = 'fake-gcs-server' | 'pubsub-emulator';
 
@@ -15,16 +16,12 @@ export function toolPath(tool: Tool): string {
   return `${toolsBinDir}${tool}`;
 }
 
-export function missingTools(): Tool[] {
-  return (['fake-gcs-server', 'pubsub-emulator'] as const).filter((tool) => !existsSync(toolPath(tool)));
-}
-
 /**
  * Runs scripts/build-emulators.sh (which skips whatever is already built) when a binary is missing.
- * Throws one line naming what is missing when the build cannot run.
+ * Throws the script's one line when it cannot build.
  */
 export function ensureTools(): void {
-  if (missingTools().length === 0) return;
+  if ((['fake-gcs-server', 'pubsub-emulator'] as const).every((tool) => existsSync(toolPath(tool)))) return;
   const result = spawnSync(
     'bash',
     [fileURLToPath(new URL('../scripts/build-emulators.sh', import.meta.url))],
