@@ -337,7 +337,7 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
     count(replaces ? 'overwrite' : 'create');
     forward(req, res, body, (status, headers) => {
       if (!route.resumable || status < 200 || status >= 300 || typeof headers.location !== 'string') return;
-      const uploadId = new URL(headers.location, url).searchParams.get('upload_id');
+      const uploadId = new URLSearchParams(headers.location.split('?')[1] ?? '').get('upload_id');
       if (uploadId) sessions.set(uploadId, { ...target, query });
     });
   };
@@ -422,6 +422,7 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
   });
   // Longer than the clients' idle keep-alive sockets live, so a reused socket is never closed under a request.
   server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
