@@ -253,10 +253,22 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
       },
     );
     upstreamReq.on('error', () => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(errorBody(502, 'IAM proxy: the storage emulator did not answer', 'backendError'));
+      if (res.headersSent) {
+        res.destroy(); // mid-body: the client must see a broken response, not a truncated one
+        return;
+      }
+      const message = errorBody(502, 'IAM proxy: the storage emulator did not answer', 'backendError');
+      res.writeHead(502, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(message),
+      });
+      res.end(message);
     });
-    res.on('close', () => upstreamReq.destroy());
+    // A client that goes away mid-request takes the upstream request with it (not after a complete answer:
+    // its socket is back in the keep-alive pool by then).
+    res.on('close', () => {
+      if (!res.writableFinished) upstreamReq.destroy();
+    });
     if (body) upstreamReq.end(body);
     else req.pipe(upstreamReq);
   };
