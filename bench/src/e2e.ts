@@ -1,8 +1,9 @@
 // Worker end-to-end benchmark: the built worker (apps/worker/dist/main.js, a child process in pull mode) over the
 // local emulator stack, whose bucket notification really publishes to the subscription. Figures: upload →
 // thumbnail latency (both timeCreated values from the storage emulator's clock), sustained images/s from a
-// pre-queued backlog at MAX_CONCURRENCY 1, 2, 4, and the worker's peak RSS — beside core's two-lane throughput
-// on the same JPEGs from the same run.
+// pre-queued backlog at MAX_CONCURRENCY 1, 2, 4, the worker's peak RSS, and its storage requests and writes per
+// image (counted by the worker identity's IAM proxy, through which it reaches storage) — beside core's two-lane
+// throughput on the same JPEGs from the same run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { Bucket } from '@google-cloud/storage';
-import { freePort, startStack } from '@thumbnailer/emulators';
+import { freePort, startStack, type StorageRequestCounts } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
 import { prng } from './corpus.js';
 import { cpuMs, peakRssMiB } from './proc.js';
@@ -73,6 +74,27 @@ interface Run {
   peakRssMiB: number | undefined;
   /** CPU ms per image while the backlog drained: the worker, fake-gcs-server, the Pub/Sub emulator. */
   cpuMsPerImage: { worker?: number; storage?: number; pubsub?: number };
+  requests: RequestsPerImage;
+}
+
+/** The worker's storage requests while a backlog drained, per image, from its IAM proxy's counts. */
+interface RequestsPerImage {
+  all: number;
+  /** Requests that change something: create, overwrite, update, delete (a resumable upload's bytes excluded). */
+  writes: number;
+  refused: number;
+}
+
+function requestColumns(r: RequestsPerImage): string[] {
+  return [fixed(r.all, 2), fixed(r.writes, 2), fixed(r.refused, 2)];
+}
+
+function requestsPerImage(counts: StorageRequestCounts, images: number): RequestsPerImage {
+  return {
+    all: counts.total / images,
+    writes: (counts.create + counts.overwrite + counts.update + counts.delete) / images,
+    refused: counts.refused / images,
+  };
 }
 
 /** CPU ms used by each process between two readings, per image. */
@@ -125,7 +147,8 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         NODE_ENV: 'production',
-        ...stack.env,
+        // The worker identity's IAM proxy: the permissions infra/terraform grants, and the request counts below.
+        ...stack.envFor('worker'),
         GOOGLE_CLOUD_PROJECT: stack.provisioning.projectId,
         BUCKETS: stack.provisioning.bucket,
         PUBSUB_SUBSCRIPTION: stack.provisioning.subscription,
@@ -185,11 +208,13 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
       // Backlog: notifications queue on the subscription while no worker runs.
       const backlog = `bench-c${concurrency}-backlog/`;
       for (let i = 0; i < BACKLOG; i++) await upload(`${backlog}${i}.jpg`, sources[i % sources.length]!);
+      stack.identities.worker.reset();
       const child = await startWorker(concurrency);
       const pids = [child.pid ?? -1, stack.pids.storage, stack.pids.pubsub];
       const cpuBefore = await Promise.all(pids.map(cpuMs));
       const written = [...(await drain(backlog, BACKLOG, 120_000)).values()];
       const cpuAfter = await Promise.all(pids.map(cpuMs));
+      const requests = requestsPerImage(stack.identities.worker.counts(), BACKLOG);
       const [worker, storage, pubsub] = cpuPerImage(cpuBefore, cpuAfter, BACKLOG);
       const spanMs = Math.max(...written) - Math.min(...written);
       runs.push({
@@ -198,6 +223,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
         latenciesMs,
         peakRssMiB: child.pid ? await peakRssMiB(child.pid) : undefined,
         cpuMsPerImage: { worker, storage, pubsub },
+        requests,
       });
       await stopWorker(child);
       ctx.log(`  MAX_CONCURRENCY ${concurrency}: ${runs.at(-1)!.imagesPerSec.toFixed(2)} images/s`);
@@ -205,10 +231,12 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
     // Peak RSS at MAX_CONCURRENCY 4 on 48 MP JPEGs.
     const bigPrefix = 'bench-48mp/';
     for (let i = 0; i < BIG_BACKLOG; i++) await upload(`${bigPrefix}${i}.jpg`, big[i % big.length]!);
+    stack.identities.worker.reset();
     const bigChild = await startWorker(4);
     const tb = performance.now();
     await drain(bigPrefix, BIG_BACKLOG, 90_000);
     const bigImagesPerSec = (BIG_BACKLOG * 1000) / (performance.now() - tb);
+    const bigRequests = requestsPerImage(stack.identities.worker.counts(), BIG_BACKLOG);
     const bigRss = bigChild.pid ? await peakRssMiB(bigChild.pid) : undefined;
     await stopWorker(bigChild);
     ctx.log(`  48 MP at MAX_CONCURRENCY 4: ${bigImagesPerSec.toFixed(2)} images/s, ${fixed(bigRss, 0)} MiB`);
@@ -233,13 +261,15 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
       fixed(r.cpuMsPerImage.pubsub, 1),
       fixed(totalCpu(r), 1),
       fixed(r.peakRssMiB, 0),
+      ...requestColumns(r.requests),
     ]);
-    // Only throughput and memory are measured on 48 MP: the seven columns between stay empty.
+    // Only throughput, memory and requests are measured on 48 MP: the seven columns between stay empty.
     rows.push([
       'worker, MAX_CONCURRENCY 4, 48 MP',
       fixed(bigImagesPerSec, 2),
       ...Array<string>(7).fill(''),
       fixed(bigRss, 0),
+      ...requestColumns(bigRequests),
     ]);
     rows.push([
       'core, two processes, same 12 MP JPEGs',
@@ -252,6 +282,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
       '',
       fixed(coreCpu, 1),
       fixed(isFigures(core) ? core.peakRssMiB : undefined, 0),
+      ...Array<string>(3).fill(''),
     ]);
     const bestRun = runs.find((r) => r.imagesPerSec === best);
     const bestCpu = bestRun && totalCpu(bestRun);
@@ -271,13 +302,19 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
           { header: 'Pub/Sub emulator CPU ms/image' },
           { header: 'all CPU ms/image' },
           { header: 'peak RSS MiB' },
+          { header: 'storage requests/image' },
+          { header: 'writes/image' },
+          { header: 'refused/image' },
         ],
         rows,
       ),
       '',
       'Latency = thumbnail timeCreated − source timeCreated (both from the storage emulator). images/s = steady ' +
         'state, from the first to the last queued thumbnail’s timeCreated. CPU ms/image = each process’s user + ' +
-        'system time (/proc) while the backlog drained, ÷ images. Peak RSS is the worker process VmHWM.',
+        'system time (/proc) while the backlog drained, ÷ images. Peak RSS is the worker process VmHWM. ' +
+        'Storage requests/image = every request the worker sent to storage while the backlog drained (counted by ' +
+        'its IAM proxy, which enforces the roles infra/terraform grants), ÷ images; writes = creates, overwrites, ' +
+        'updates and deletes among them; refused = those the proxy answered 403, as Cloud Storage would.',
       '',
       `CPU bound: the best setting costs ${fixed(bestCpu, 1)} CPU ms per image across the worker and both ` +
         `emulators, so ${cores} cores cap it at ${fixed(bestCpu && (cores * 1000) / bestCpu, 1)} images/s ` +

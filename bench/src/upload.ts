@@ -74,7 +74,8 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       NODE_ENV: 'production',
-      ...stack.env,
+      // The web identity's IAM proxy: the permissions infra/terraform grants the web service account.
+      ...stack.envFor('web'),
       GOOGLE_CLOUD_PROJECT: stack.provisioning.projectId,
       UPLOAD_BUCKET: stack.provisioning.bucket,
       SESSION_SECRET: 'bench-session-secret-0123456789',

@@ -1,13 +1,18 @@
 /**
  * The whole native stack on free ports: both emulators, provisioned (bucket, topic, subscription, bucket
  * notification), then the built worker in pull mode and the built web app, each pointed at them only by
- * environment variables.
+ * environment variables, and each reaching storage through its own identity's IAM proxy (the permissions
+ * infra/terraform grants that service account).
  */
-import { freePort, startStack, type EmulatorSet, type Provisioning } from '@thumbnailer/emulators';
+import { freePort, startStack, type Stack } from '@thumbnailer/emulators';
 import { startApp, type RunningApp } from './apps.js';
 
 export interface NativeStack {
-  emulators: EmulatorSet & { provisioning: Provisioning };
+  /**
+   * The emulators; `emulators.identities.worker` is the worker's IAM proxy (`counts()`: its storage requests per
+   * class; `setOrder()`: which of precondition and permission wins).
+   */
+  emulators: Stack;
   web: RunningApp;
   worker: RunningApp;
   /** Every line the emulators and both apps wrote, prefixed with where it came from. */
@@ -47,15 +52,12 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
     })());
 
   // Nothing here runs on Google Cloud: the auth library skips its metadata-server probe, as in `npm run dev`.
-  const common = {
-    ...emulators.env,
-    GOOGLE_CLOUD_PROJECT: provisioning.projectId,
-    METADATA_SERVER_DETECTION: 'none',
-  };
+  const common = { GOOGLE_CLOUD_PROJECT: provisioning.projectId, METADATA_SERVER_DETECTION: 'none' };
   try {
     worker = await startApp(
       'worker',
       {
+        ...emulators.envFor('worker'),
         ...common,
         ...(options.worker === 'push' ? {} : { PUBSUB_SUBSCRIPTION: provisioning.subscription }),
         UPLOAD_BUCKET: provisioning.bucket,
@@ -66,6 +68,7 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
     web = await startApp(
       'web',
       {
+        ...emulators.envFor('web'),
         ...common,
         UPLOAD_BUCKET: provisioning.bucket,
         SESSION_SECRET: 'e2e-session-secret-0123456789',

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { prefixed } from './log-lines.js';
 import { startProcess, type ManagedProcess } from './process.js';
 import { localDefaults } from './provision.js';
+import { identities } from './iam-policy.js';
 import { startStack } from './stack.js';
 import { ensureTools } from './tools.js';
 
@@ -168,16 +169,22 @@ async function main(argv: string[]): Promise<number> {
     say('export these to talk to them from another shell:');
     for (const [name, value] of Object.entries({ ...stack.env, UPLOAD_BUCKET: p.bucket }))
       say(`  export ${name}=${value}`);
+    say(
+      `storage as each app identity, with the permissions infra/terraform grants it (fake-gcs-server itself, ${stack.storageHost}, checks none):`,
+    );
+    for (const identity of identities)
+      say(`  ${`${identity}:`.padEnd(9)} export STORAGE_EMULATOR_HOST=${stack.identities[identity].url}`);
 
     if (settings.mode === 'dev') {
-      const common = { ...process.env, ...stack.env };
+      const running = stack;
       const launch = async (name: 'web' | 'worker', entry: string, env: NodeJS.ProcessEnv, port: number) => {
         const { process: app } = await startProcess({
           name,
           command: process.execPath,
           args: [entry],
           cwd: resolve(dirname(entry), '..'),
-          env,
+          // Each app reaches storage only through its own identity's IAM proxy.
+          env: { ...process.env, ...running.envFor(name), ...env },
           detached: true,
           onLine: prefixed(name),
         });
@@ -193,18 +200,13 @@ async function main(argv: string[]): Promise<number> {
         launch(
           'web',
           settings.webEntry,
-          { ...common, UPLOAD_BUCKET: p.bucket, PORT: String(settings.webPort) },
+          { UPLOAD_BUCKET: p.bucket, PORT: String(settings.webPort) },
           settings.webPort,
         ),
         launch(
           'worker',
           settings.workerEntry,
-          {
-            ...common,
-            BUCKETS: p.bucket,
-            PUBSUB_SUBSCRIPTION: p.subscription,
-            PORT: String(settings.workerPort),
-          },
+          { BUCKETS: p.bucket, PUBSUB_SUBSCRIPTION: p.subscription, PORT: String(settings.workerPort) },
           settings.workerPort,
         ),
       ]);

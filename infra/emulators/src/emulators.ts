@@ -7,11 +7,17 @@ import { toolPath } from './tools.js';
 
 export interface EmulatorSet {
   projectId: string;
-  /** 'http://127.0.0.1:PORT' — the value for STORAGE_EMULATOR_HOST. */
+  /**
+   * 'http://127.0.0.1:PORT' — fake-gcs-server itself, which enforces no IAM: for the test's own admin client. Apps
+   * get an identity's IAM proxy instead (startStack's envFor()).
+   */
   storageHost: string;
   /** '127.0.0.1:PORT' — the value for PUBSUB_EMULATOR_HOST. */
   pubsubHost: string;
-  /** { STORAGE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST, GOOGLE_CLOUD_PROJECT } for a child process. */
+  /**
+   * { PUBSUB_EMULATOR_HOST, GOOGLE_CLOUD_PROJECT } for a child process. No STORAGE_EMULATOR_HOST: an app started
+   * with this alone cannot reach storage around the IAM proxies (startStack's envFor() adds its identity's).
+   */
   env: Record<string, string>;
   /** A Cloud Storage client pointed at this emulator (the same instance on every call). */
   storage(): Storage;
@@ -80,7 +86,6 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     pubsubHost,
     pids: { storage: storageEmulator.process.pid, pubsub: pubsubEmulator.process.pid },
     env: {
-      STORAGE_EMULATOR_HOST: storageHost,
       PUBSUB_EMULATOR_HOST: pubsubHost,
       GOOGLE_CLOUD_PROJECT: projectId,
     },

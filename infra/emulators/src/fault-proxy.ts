@@ -1,15 +1,17 @@
-// A TCP proxy in front of an emulator that can simulate an outage, for tests of retry behaviour.
+// A TCP proxy in front of an emulator that can simulate an outage or a stall, for tests of retry behaviour.
 import { connect, createServer, type Socket } from 'node:net';
 
-export type FaultMode = 'pass' | 'refuse' | 'error503';
+export type FaultMode = 'pass' | 'refuse' | 'error503' | 'blackhole';
 
 export interface FaultProxy {
   /** Same form as the target: 'http://127.0.0.1:PORT' for 'http://…' targets, '127.0.0.1:PORT' otherwise. */
   url: string;
   /**
    * pass: forward bytes both ways. refuse: reset every connection at once (ECONNRESET).
-   * error503: answer every request with an HTTP 503 and close. Leaving `pass` cuts open connections,
-   * so keep-alive sockets cannot bypass the fault.
+   * error503: answer every request with an HTTP 503 and close. blackhole: accept connections and read what
+   * they send, but never answer and never close them (a stalled backend: only the client's own timeout ends
+   * the call; close() ends them). Leaving `pass` cuts open connections, so keep-alive sockets cannot bypass
+   * the fault.
    */
   setMode(mode: FaultMode): void;
   close(): Promise<void>;
@@ -44,6 +46,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     }
     if (mode === 'error503') {
       client.once('data', () => client.end(response503));
+      return;
+    }
+    if (mode === 'blackhole') {
+      client.resume();
       return;
     }
     const upstream = connect(targetPort, targetHost);

@@ -6,6 +6,30 @@ export {
   type StartEmulatorsOptions,
 } from './emulators.js';
 export { provision, localDefaults, subscriptionFilter, type Provisioning } from './provision.js';
-export { startStack } from './stack.js';
+export { startStack, type Stack, type StartStackOptions } from './stack.js';
 export { startFaultProxy, type FaultProxy, type FaultMode } from './fault-proxy.js';
+export {
+  allows,
+  bucketPolicy,
+  bucketResource,
+  identities,
+  loadTerraformPolicy,
+  objectResource,
+  predefinedRolePermissions,
+  projectResource,
+  terraformDir,
+  type Identity,
+  type IdentityPolicy,
+  type LoadPolicyOptions,
+  type PolicyBinding,
+  type PolicyCondition,
+} from './iam-policy.js';
+export {
+  startIamProxy,
+  type IamOrder,
+  type IamProxy,
+  type IamProxyOptions,
+  type StorageRequestCounts,
+} from './iam-proxy.js';
+export { classify, requestClasses, type RequestClass, type Route } from './iam-routes.js';
 export { freePort } from './ports.js';

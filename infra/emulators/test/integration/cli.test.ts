@@ -58,6 +58,19 @@ async function untilReady(run: RunningCli): Promise<void> {
   assert.equal(run.child.exitCode, null, `the CLI exited early:\n${run.lines.join('\n')}\n${run.stderr()}`);
 }
 
+/** The STORAGE_EMULATOR_HOST the CLI printed for each identity. */
+function identityHosts(run: RunningCli): Record<string, string> {
+  const hosts: Record<string, string> = {};
+  for (const line of run.lines) {
+    const match = /^ {2}(web|worker|backfill): +export STORAGE_EMULATOR_HOST=(http:\/\/localhost:\d+)$/.exec(
+      line,
+    );
+    if (match) hosts[match[1]!] = match[2]!;
+  }
+  assert.deepEqual(Object.keys(hosts), ['web', 'worker', 'backfill'], run.lines.join('\n'));
+  return hosts;
+}
+
 describe('the local stack CLI', () => {
   it('`emulators` provisions the local names on the ports it is given and stops both emulators on SIGTERM', async () => {
     const [storagePort, pubsubPort] = [await freePort(), await freePort()];
@@ -70,9 +83,16 @@ describe('the local stack CLI', () => {
     ]);
     try {
       await untilReady(run);
-      assert.ok(run.lines.includes(`  export STORAGE_EMULATOR_HOST=http://localhost:${storagePort}`));
       assert.ok(run.lines.includes(`  export PUBSUB_EMULATOR_HOST=localhost:${pubsubPort}`));
       assert.ok(run.lines.includes('  export GOOGLE_CLOUD_PROJECT=local-project'));
+      assert.ok(!run.lines.includes(`  export STORAGE_EMULATOR_HOST=http://localhost:${storagePort}`));
+      const hosts = identityHosts(run);
+      assert.equal(new Set(Object.values(hosts)).size, 3, JSON.stringify(hosts));
+      assert.ok(!Object.values(hosts).includes(`http://localhost:${storagePort}`));
+      // The worker's proxy lists objects (objectViewer) but refuses to read the bucket (no storage.buckets.get).
+      const asWorker = storageClientFor(hosts.worker ?? '', 'local-project').bucket('local-bucket');
+      assert.deepEqual((await asWorker.getFiles())[0], []);
+      await assert.rejects(asWorker.getMetadata(), (error: { code?: unknown }) => error.code === 403);
 
       const storage = storageClientFor(`http://localhost:${storagePort}`, 'local-project');
       const [exists] = await storage.bucket('local-bucket').exists();
@@ -143,19 +163,23 @@ describe('the local stack CLI', () => {
 
       const emulatorEnv = {
         GOOGLE_CLOUD_PROJECT: 'local-project',
-        STORAGE_EMULATOR_HOST: `http://localhost:${ports.storage}`,
         PUBSUB_EMULATOR_HOST: `localhost:${ports.pubsub}`,
       };
+      // Each app reaches storage through its own identity's IAM proxy, never fake-gcs-server directly.
+      const hosts = identityHosts(run);
       assert.deepEqual(await (await fetch(`http://localhost:${ports.web}/env`)).json(), {
         ...emulatorEnv,
+        STORAGE_EMULATOR_HOST: hosts.web,
         PORT: String(ports.web),
         UPLOAD_BUCKET: 'local-bucket',
       });
       assert.deepEqual(await (await fetch(`http://localhost:${ports.worker}/env`)).json(), {
         ...emulatorEnv,
+        STORAGE_EMULATOR_HOST: hosts.worker,
         PORT: String(ports.worker),
         PUBSUB_SUBSCRIPTION: 'thumbnailer',
       });
+      assert.notEqual(hosts.web, hosts.worker);
 
       run.child.kill('SIGTERM');
       assert.equal(await exitOf(run.child), 0);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Message } from '@google-cloud/pubsub';
 import { waitFor } from '@thumbnailer/testkit';
 import {
+  identities,
   provision,
   startEmulators,
   startFaultProxy,
@@ -42,14 +43,48 @@ describe('the emulator stack', () => {
   });
   after(() => stack?.stop());
 
-  it('hands out env values in the forms the client libraries expect', () => {
+  it('hands out env values in the forms the client libraries expect, storage only through an identity’s proxy', () => {
     assert.match(stack.storageHost, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(stack.pubsubHost, /^127\.0\.0\.1:\d+$/);
     assert.deepEqual(stack.env, {
-      STORAGE_EMULATOR_HOST: stack.storageHost,
       PUBSUB_EMULATOR_HOST: stack.pubsubHost,
       GOOGLE_CLOUD_PROJECT: 'self-test',
     });
+    const hosts = identities.map((identity) => {
+      const env = stack.envFor(identity);
+      assert.deepEqual(env, { ...stack.env, STORAGE_EMULATOR_HOST: stack.identities[identity].url });
+      assert.match(env.STORAGE_EMULATOR_HOST ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+      return env.STORAGE_EMULATOR_HOST;
+    });
+    assert.equal(
+      new Set([...hosts, stack.storageHost]).size,
+      4,
+      'three distinct proxies, none of them the emulator',
+    );
+  });
+
+  it('puts each identity behind the roles infra/terraform grants it: the worker may create and read but not replace', async () => {
+    const worker = stack.storageFor('worker').bucket(stack.provisioning.bucket);
+    assert.equal(stack.storageFor('worker'), stack.storageFor('worker'));
+    const proxy = stack.identities.worker;
+    proxy.reset();
+    await worker.file('thumbnails/20251203T15Z/x.jpg').save('thumb', { resumable: false });
+    const [content] = await worker.file('thumbnails/20251203T15Z/x.jpg').download();
+    assert.equal(content.toString(), 'thumb');
+    await assert.rejects(
+      worker.file('thumbnails/20251203T15Z/x.jpg').save('again', { resumable: false }),
+      (error: { code?: unknown }) => error.code === 403,
+    );
+    await assert.rejects(
+      worker.file('thumbnails/20251203T15Z/x.jpg').delete(),
+      (error: { code?: unknown }) => error.code === 403,
+    );
+    assert.deepEqual(
+      [proxy.counts().create, proxy.counts().mediaRead, proxy.counts().overwrite, proxy.counts().delete],
+      [1, 1, 1, 1],
+    );
+    assert.equal(proxy.policy.serviceAccount, 'thumbnailer-worker@self-test.iam.gserviceaccount.com');
+    assert.equal(stack.identities.web.order, 'permission-first');
   });
 
   it('answers a second create-only write of the same object with 412 and keeps the first', async () => {
@@ -141,7 +176,7 @@ describe('the emulator stack', () => {
     );
   });
 
-  it('puts a fault proxy in front of storage that passes, refuses, answers 503, and passes again', async () => {
+  it('puts a fault proxy in front of storage that passes, refuses, answers 503, black-holes, and passes again', async () => {
     const proxy = await startFaultProxy(stack.storageHost);
     try {
       const bucketUrl = `${proxy.url}/storage/v1/b/${stack.provisioning.bucket}`;
@@ -155,6 +190,9 @@ describe('the emulator stack', () => {
       const unavailable = await fetch(bucketUrl);
       assert.equal(unavailable.status, 503);
       await unavailable.body?.cancel();
+
+      proxy.setMode('blackhole');
+      await assert.rejects(fetch(bucketUrl, { signal: AbortSignal.timeout(300) }), { name: 'TimeoutError' });
 
       proxy.setMode('pass');
       const [exists] = await stack.storage().bucket(stack.provisioning.bucket).exists();
