@@ -3,12 +3,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startStack } from '@thumbnailer/emulators';
+import { startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture } from '@thumbnailer/testkit';
 import { runBackfillJob, thumbnails, upload, workerEnv } from './support.js';
 
 describe('backfill job', () => {
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: Stack;
 
   before(async () => {
     stack = await startStack();
@@ -43,7 +43,7 @@ describe('backfill job', () => {
       Promise.all(
         [0, 1, 2].map((index) =>
           runBackfillJob({
-            ...workerEnv(stack),
+            ...workerEnv(stack, 'backfill'),
             INPUT_FOLDER: `gs://${bucket.name}/old/`,
             CLOUD_RUN_TASK_INDEX: String(index),
             CLOUD_RUN_TASK_COUNT: '3',
@@ -82,7 +82,7 @@ describe('backfill job', () => {
   });
 
   it('exits non-zero with one line naming INPUT_FOLDER when it is missing', async () => {
-    const run = await runBackfillJob({ ...workerEnv(stack) });
+    const run = await runBackfillJob({ ...workerEnv(stack, 'backfill') });
     assert.equal(run.code, 1);
     assert.match(run.text.join('\n'), /INPUT_FOLDER/);
   });

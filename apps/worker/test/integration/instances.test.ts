@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startStack } from '@thumbnailer/emulators';
+import { startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
 import {
   finalizeAttributes,
@@ -17,7 +17,7 @@ import {
 } from './support.js';
 
 describe('three worker instances on one subscription', () => {
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: Stack;
   const workers: WorkerProcess[] = [];
 
   before(async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Bucket } from '@google-cloud/storage';
 import type { Topic } from '@google-cloud/pubsub';
-import { startStack } from '@thumbnailer/emulators';
+import { startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
 import sharp from 'sharp';
 import {
@@ -21,7 +21,7 @@ import {
 } from './support.js';
 
 describe('worker on bucket notifications', () => {
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: Stack;
   let bucket: Bucket;
   let topic: Topic;
   let worker: WorkerProcess;

@@ -3,12 +3,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startFaultProxy, startStack, type FaultProxy } from '@thumbnailer/emulators';
+import { startFaultProxy, startStack, type FaultProxy, type Stack } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
 import { startWorker, thumbnails, upload, type WorkerProcess, workerEnv } from './support.js';
 
 describe('worker when Pub/Sub goes away', () => {
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: Stack;
   let proxy: FaultProxy;
   let worker: WorkerProcess;
 

@@ -3,12 +3,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startFaultProxy, startStack } from '@thumbnailer/emulators';
+import { startFaultProxy, startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
 import { pullOutcomes, startWorker, thumbnails, upload, type WorkerProcess, workerEnv } from './support.js';
 
 describe('worker resilience', () => {
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: Stack;
   const workers: WorkerProcess[] = [];
 
   before(async () => {
@@ -21,7 +21,8 @@ describe('worker resilience', () => {
   });
 
   it('nacks and answers 503 while storage is unreachable, then completes everything once it is back', async () => {
-    const proxy = await startFaultProxy(stack.storageHost);
+    // The fault sits between the worker and its IAM proxy: the outage is seen under the deployed permissions.
+    const proxy = await startFaultProxy(stack.identities.worker.url);
     try {
       const worker = await startWorker({
         ...workerEnv(stack),

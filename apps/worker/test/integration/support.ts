@@ -5,17 +5,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Bucket } from '@google-cloud/storage';
-import { freePort, type startStack } from '@thumbnailer/emulators';
+import { freePort, type Stack } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 export const THUMBNAIL_PREFIX = 'thumbnails/';
 
-type Stack = Awaited<ReturnType<typeof startStack>>;
-
-/** The environment a worker (or the backfill job) gets from the stack: its emulators and its one bucket. */
-export function workerEnv(stack: Stack): Record<string, string> {
-  return { ...stack.env, BUCKETS: stack.provisioning.bucket };
+/**
+ * The environment a worker (or the backfill job) gets from the stack: Pub/Sub, its one bucket, and storage only
+ * through the IAM proxy of its identity, with the roles infra/terraform grants it.
+ */
+export function workerEnv(stack: Stack, identity: 'worker' | 'backfill' = 'worker'): Record<string, string> {
+  return { ...stack.envFor(identity), BUCKETS: stack.provisioning.bucket };
 }
 
 export type LogLine = Record<string, unknown> & { message?: string; severity?: string };

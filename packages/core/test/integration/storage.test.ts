@@ -1,7 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Storage, type Bucket } from '@google-cloud/storage';
-import { startEmulators, startFaultProxy, type EmulatorSet } from '@thumbnailer/emulators';
+import {
+  bucketPolicy,
+  startEmulators,
+  startFaultProxy,
+  startIamProxy,
+  storageClientFor,
+  type EmulatorSet,
+  type IamOrder,
+} from '@thumbnailer/emulators';
 import { fixture } from '@thumbnailer/testkit';
 import { StorageAdapter, TransientError } from '../../src/index.js';
 
@@ -118,5 +126,120 @@ describe('core against the Cloud Storage emulator', () => {
         await proxy.close();
       }
     });
+  });
+
+  /**
+   * Every storage failure the apps branch on, produced for real: the real client against fake-gcs-server behind
+   * an IAM-enforcing proxy (with the roles named) or a fault proxy. Each row says what the adapter makes of it.
+   */
+  describe('real storage failures, table-driven', () => {
+    type Expected = 'exists' | 'created' | 'gone' | 'undefined' | `transient:${string}` | 'rethrown:404';
+    interface Row {
+      what: string;
+      roles: string[];
+      order?: IamOrder;
+      fault?: 'error503' | 'refuse' | 'blackhole';
+      call: (adapter: StorageAdapter) => Promise<unknown>;
+      expected: Expected;
+    }
+    const viewerCreator = ['roles/storage.objectViewer', 'roles/storage.objectCreator'];
+    const rows: Row[] = [
+      ...(['permission-first', 'precondition-first'] as const).map((order): Row => ({
+        what: `a create-only write over an existing object without delete (${order}) is "exists"`,
+        roles: viewerCreator,
+        order,
+        call: (a) => a.createOnly('table/existing.txt', 'again'),
+        expected: 'exists',
+      })),
+      {
+        what: 'a create-only write of a new object by objectCreator is "created"',
+        roles: viewerCreator,
+        call: (a) => a.createOnly(`table/new-${Date.now()}.txt`, 'x'),
+        expected: 'created',
+      },
+      {
+        what: 'a write refused for lack of create is transient (the deployment must grant it)',
+        roles: ['roles/storage.objectViewer'],
+        call: (a) => a.createOnly('table/not-allowed.txt', 'x'),
+        expected: 'transient:storage_forbidden',
+      },
+      {
+        what: 'a metadata read of a missing object with objectViewer is undefined',
+        roles: viewerCreator,
+        call: (a) => a.stat('table/missing.txt'),
+        expected: 'undefined',
+      },
+      {
+        what: 'a metadata read without get is transient (Cloud Storage answers 403, not 404)',
+        roles: ['roles/storage.objectCreator'],
+        call: (a) => a.stat('table/missing.txt'),
+        expected: 'transient:storage_forbidden',
+      },
+      {
+        what: 'a download of a generation that is gone is "gone"',
+        roles: viewerCreator,
+        call: (a) => a.download('table/existing.txt', '1'),
+        expected: 'gone',
+      },
+      {
+        what: 'a 503 from storage is transient',
+        roles: viewerCreator,
+        fault: 'error503',
+        call: (a) => a.stat('table/existing.txt'),
+        expected: 'transient:storage_unavailable',
+      },
+      {
+        what: 'a refused connection is transient',
+        roles: viewerCreator,
+        fault: 'refuse',
+        call: (a) => a.createOnly('table/outage.txt', 'x'),
+        expected: 'transient:storage_unavailable',
+      },
+      {
+        what: 'a connection that never answers fails by the deadline as transient',
+        roles: viewerCreator,
+        fault: 'blackhole',
+        call: (a) => a.download('table/existing.txt', '1'),
+        expected: 'transient:storage_unavailable',
+      },
+    ];
+
+    before(async () => {
+      await bucket.file('table/existing.txt').save('first', { resumable: false });
+    });
+
+    for (const row of rows) {
+      it(row.what, async () => {
+        const iam = await startIamProxy({
+          upstream: emulators.storageHost,
+          policy: bucketPolicy({ identity: 'worker', bucket: bucket.name, roles: row.roles }),
+          ...(row.order ? { order: row.order } : {}),
+        });
+        const fault = row.fault ? await startFaultProxy(iam.url) : undefined;
+        try {
+          fault?.setMode(row.fault ?? 'pass');
+          const client = storageClientFor(fault?.url ?? iam.url, emulators.projectId);
+          client.retryOptions.autoRetry = false;
+          const adapter = new StorageAdapter(client.bucket(bucket.name), { deadlineMs: 1_500 });
+          let got: string;
+          try {
+            const result = await row.call(adapter);
+            got =
+              result === undefined ? 'undefined' : String((result as { status?: string }).status ?? 'value');
+          } catch (err) {
+            got =
+              err instanceof TransientError
+                ? `transient:${err.code}`
+                : `rethrown:${String((err as { code?: unknown }).code)}`;
+          }
+          assert.equal(got, row.expected);
+          if (row.order === 'permission-first')
+            assert.ok(iam.counts().refused >= 1, 'the proxy refused the write');
+        } finally {
+          await fault?.close();
+          await iam.close();
+        }
+      });
+    }
   });
 });
