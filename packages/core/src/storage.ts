@@ -15,6 +15,7 @@ import {
   type FileMetadata,
   type StorageOptions,
 } from '@google-cloud/storage';
+import { PassThrough, type Readable } from 'node:stream';
 import { nativeCrc32cValidator } from './crc32c.js';
 import { TransientError } from './errors.js';
 
@@ -254,6 +255,29 @@ export class StorageAdapter {
       for (const file of files) yield toStoredObject(this.bucketName, file.metadata);
       pageToken = next?.pageToken;
     } while (pageToken);
+  }
+
+  /**
+   * The bytes of exactly this generation as a stream, for passing on as they arrive (no end-to-end checksum: a
+   * mismatch found at the end could not be taken back from a reader anyway). A transient failure is emitted as
+   * TransientError('storage_unavailable'); anything else (a 404 once the generation is gone) as the client's error.
+   */
+  openReadStream(name: string, generation: string | number): Readable {
+    const source = this.file(name, generation).createReadStream({ validation: false });
+    const out = new PassThrough();
+    source.once('error', (err) => {
+      out.destroy(
+        isTransientStorageError(err)
+          ? new TransientError(
+              'storage_unavailable',
+              `Cloud Storage unavailable during read of ${name}#${generation}: ${err.message}`,
+              { cause: err },
+            )
+          : err,
+      );
+    });
+    out.once('close', () => source.destroy());
+    return source.pipe(out);
   }
 }
 
