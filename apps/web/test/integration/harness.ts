@@ -48,18 +48,29 @@ export async function startCountedStack() {
   );
   const bucket = stack.storage().bucket(stack.provisioning.bucket);
   let marks = 0;
+  /** Makes a request of the test's own and waits until the emulator logged it: every earlier one is logged too. */
+  async function mark(): Promise<number> {
+    const name = `count-mark-${++marks}`;
+    await bucket
+      .file(name)
+      .getMetadata()
+      .catch(() => undefined);
+    return waitFor(
+      () => {
+        const index = seen.findIndex((r) => r.path.includes(name));
+        return index >= 0 ? index : undefined;
+      },
+      { message: 'the emulator logged the mark request' },
+    );
+  }
   /** The storage requests made while `action` ran (none of the test's own may run meanwhile). */
-  async function requestsDuring<T>(action: () => Promise<T>): Promise<{ result: T; requests: StorageRequest[] }> {
-    const start = seen.length;
+  async function requestsDuring<T>(
+    action: () => Promise<T>,
+  ): Promise<{ result: T; requests: StorageRequest[] }> {
+    const start = (await mark()) + 1;
     const result = await action();
-    // The emulator logs in order: once a later request of ours is logged, every earlier one is too.
-    const mark = `count-mark-${++marks}`;
-    await bucket.file(mark).getMetadata().catch(() => undefined);
-    const at = await waitFor(() => {
-      const index = seen.findIndex((r, i) => i >= start && r.path.includes(mark));
-      return index >= 0 ? index : undefined;
-    }, { message: 'the emulator logged the mark request' });
-    return { result, requests: seen.slice(start, at) };
+    const end = await mark();
+    return { result, requests: seen.slice(start, end) };
   }
   return { stack, bucket, requestsDuring };
 }
