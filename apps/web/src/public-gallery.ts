@@ -14,7 +14,7 @@
  * are shown, plus this instance's own). Page views in between cost no listing at all.
  */
 import { performance } from 'node:perf_hooks';
-import type { File, GetFilesOptions } from '@google-cloud/storage';
+import type { GetFilesOptions } from '@google-cloud/storage';
 import { formatTimestamp, rethrowStorageError, type Clock, type StorageAdapter } from '@thumbnailer/core';
 import {
   isServableImageType,
@@ -29,6 +29,13 @@ export const MAX_PAGES = 10;
 const HOURS = 24;
 /** The JSON API `fields` of a listing: only what the gallery shows. */
 const FIELDS = 'items(name,generation,timeCreated,contentType,size),nextPageToken,prefixes';
+
+/** A listing page with FIELDS only. */
+interface Listing {
+  items?: { name: string; generation: string; timeCreated: string; contentType?: string; size: string }[];
+  nextPageToken?: string;
+  prefixes?: string[];
+}
 
 const newestFirst = (a: SourceInfo, b: SourceInfo): number => b.created.getTime() - a.created.getTime();
 
@@ -82,12 +89,11 @@ export class PublicGallery {
 
   /** Hour folders of the last day that hold anything, newest first, the current one excluded: one listing. */
   async #pastFolders(now: Date, current: string): Promise<string[]> {
-    const [, , response] = await this.#getFiles({
+    const { prefixes = [] } = await this.#list({
       delimiter: '/',
       startOffset: `${formatTimestamp(new Date(now.getTime() - (HOURS - 1) * 3_600_000))}/`,
       endOffset: current,
     });
-    const prefixes = (response as { prefixes?: string[] } | undefined)?.prefixes ?? [];
     return prefixes
       .filter((prefix) => /^\d{8}T\d{2}Z\/$/.test(prefix))
       .sort()
@@ -108,29 +114,34 @@ export class PublicGallery {
     const uploads: SourceInfo[] = [];
     let pageToken: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const [files, next] = await this.#getFiles({ prefix: folder, maxResults: 1000, pageToken });
-      for (const { name, metadata } of files) {
-        if (!isServableImageType(metadata.contentType)) continue;
+      const { items = [], nextPageToken } = await this.#list({ prefix: folder, maxResults: 1000, pageToken });
+      for (const item of items) {
+        if (!isServableImageType(item.contentType)) continue;
         uploads.push({
-          name,
-          generation: String(metadata.generation),
-          created: new Date(String(metadata.timeCreated)),
-          contentType: metadata.contentType,
-          size: Number(metadata.size ?? 0),
+          name: item.name,
+          generation: item.generation,
+          created: new Date(item.timeCreated),
+          contentType: item.contentType,
+          size: Number(item.size),
         });
       }
-      pageToken = (next as { pageToken?: string } | null)?.pageToken;
+      pageToken = nextPageToken;
       if (!pageToken) break;
     }
     return uploads;
   }
 
-  /** A listing asking only for FIELDS (core's adapter lists whole objects). */
-  async #getFiles(query: GetFilesOptions): Promise<[File[], unknown, unknown]> {
+  /** One page of a listing asking only for FIELDS (core's adapter lists whole objects), as the JSON API sent it. */
+  async #list(query: GetFilesOptions): Promise<Listing> {
     try {
-      return await this.storage.bucket.getFiles({ ...query, autoPaginate: false, fields: FIELDS });
+      const [, , response] = await this.storage.bucket.getFiles({
+        ...query,
+        autoPaginate: false,
+        fields: FIELDS,
+      });
+      return (response ?? {}) as Listing;
     } catch (err) {
-      rethrowStorageError(err, `listing of ${String(query.prefix ?? 'hour folders')}`);
+      rethrowStorageError(err, `listing of ${query.prefix ?? 'hour folders'}`);
     }
   }
 }

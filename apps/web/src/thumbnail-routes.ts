@@ -24,6 +24,16 @@ export interface ThumbnailRouteDeps {
 const noSuchUpload = (): UploadError => new UploadError('not_found', 'No such upload.');
 const noSuchThumbnail = (): UploadError => new UploadError('not_found', 'No such thumbnail.');
 
+/**
+ * If-None-Match (RFC 9110 §13.1.2, weak comparison) against our ETag. Not `req.fresh`: that answers "stale" to any
+ * request with `Cache-Control: no-cache`, which fetch() adds to conditional requests; the origin may still say 304.
+ */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const opaque = (tag: string): string => tag.trim().replace(/^W\//, '');
+  return header.trim() === '*' || header.split(',').some((tag) => opaque(tag) === opaque(etag));
+}
+
 export function thumbnailRoutes(deps: ThumbnailRouteDeps): Router {
   const { config, storage, visibility } = deps;
   const router = express.Router();
@@ -67,7 +77,7 @@ export function thumbnailRoutes(deps: ThumbnailRouteDeps): Router {
       'Content-Disposition': 'inline',
       'X-Content-Type-Options': 'nosniff',
     });
-    if (req.fresh) {
+    if (noneMatch(req.get('If-None-Match'), `"${object.generation}"`)) {
       res.status(304).end();
       return;
     }

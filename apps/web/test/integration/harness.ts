@@ -3,13 +3,14 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Bucket } from '@google-cloud/storage';
-import { createLogger, StorageAdapter, type Clock } from '@thumbnailer/core';
+import { createLogger, createThumbnail, StorageAdapter, type Clock } from '@thumbnailer/core';
 import { startStack } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { boundSlowClients } from '../../src/slow-clients.js';
 import { UploadSlots } from '../../src/slots.js';
+import { expectedThumbnailName } from '../../src/thumbnails.js';
 
 export interface RunningApp {
   base: string;
@@ -167,4 +168,26 @@ export function cookiesAfter(res: Response, earlier = ''): string {
     else jar.set(name, pair);
   }
   return [...jar.values()].join('; ');
+}
+
+/** Plays the worker: writes the thumbnail of `name` where the worker would, with its metadata; returns its name. */
+export async function makeThumbnail(bucket: Bucket, name: string): Promise<string> {
+  const file = bucket.file(name);
+  const [metadata] = await file.getMetadata();
+  const [source] = await file.download();
+  const thumbnail = await createThumbnail(source, { size: 100 });
+  const target = expectedThumbnailName('thumbnails/', {
+    name,
+    generation: String(metadata.generation),
+    created: new Date(String(metadata.timeCreated)),
+    contentType: String(metadata.contentType),
+  });
+  await bucket.file(target).save(thumbnail.data, {
+    resumable: false,
+    contentType: thumbnail.contentType,
+    metadata: {
+      metadata: { thumbnailOf: `gs://${bucket.name}/${name}`, sourceGeneration: String(metadata.generation) },
+    },
+  });
+  return target;
 }
