@@ -139,7 +139,7 @@ export class PublicGallery {
         autoPaginate: false,
         fields: FIELDS,
       });
-      return (response ?? {}) as Listing;
+      return response ?? {};
     } catch (err) {
       rethrowStorageError(err, `listing of ${query.prefix ?? 'hour folders'}`);
     }

@@ -9,7 +9,6 @@ import {
   makeThumbnail,
   startCountedStack,
   startWeb,
-  upload,
   type RunningApp,
   type StorageRequest,
 } from './harness.js';

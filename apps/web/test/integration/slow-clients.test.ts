@@ -6,7 +6,7 @@ import type { Bucket } from '@google-cloud/storage';
 import { startStack } from '@thumbnailer/emulators';
 import { fixture, largeJpeg, waitFor } from '@thumbnailer/testkit';
 import { HEAD_BYTES } from '../../src/slow-clients.js';
-import { startWeb, upload, type RunningApp } from './harness.js';
+import { startWeb, upload } from './harness.js';
 
 const BOUNDARY = 'slowclientboundary';
 
