@@ -228,11 +228,8 @@ function setup() {
     if (chosen.length === 0) return;
     if (choice) choice.textContent = `${chosen.length} file${chosen.length === 1 ? '' : 's'} chosen`;
     list.hidden = false;
-    const views = chosen.map((file) => {
-      const view = uploadRow(file);
-      list.prepend(view.row);
-      return view;
-    });
+    const views = chosen.map(uploadRow);
+    list.prepend(...views.map((view) => view.row));
     announce(`Uploading ${chosen.length} file${chosen.length === 1 ? '' : 's'}`);
     void runLimited(
       chosen.map((file, i) => () => uploadOne(file, views[i], maxBytes)),
