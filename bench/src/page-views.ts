@@ -97,6 +97,23 @@ export async function runPageViews(ctx: PageViewContext): Promise<string> {
     };
   };
 
+  /** Plays the worker: the thumbnail of `name`, where and as the worker writes it. */
+  const writeThumbnail = async (name: string, png: Buffer): Promise<void> => {
+    const [file] = await bucket.file(name).getMetadata();
+    const thumbnail = thumbnailObjectName(
+      'thumbnails/',
+      { name, generation: String(file.generation), created: new Date(String(file.timeCreated)) },
+      'png',
+    );
+    await bucket.file(thumbnail).save(png, {
+      resumable: false,
+      contentType: 'image/png',
+      metadata: {
+        metadata: { thumbnailOf: `gs://${bucket.name}/${name}`, sourceGeneration: String(file.generation) },
+      },
+    });
+  };
+
   // A busy hour: uploads in the current hour folder, each with its thumbnail, as the worker names them.
   const hour = formatTimestamp(new Date());
   const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3a6' } })
@@ -107,25 +124,8 @@ export async function runPageViews(ctx: PageViewContext): Promise<string> {
     await Promise.all(
       Array.from({ length: Math.min(50, BUSY_HOUR_UPLOADS - i) }, async (_, j) => {
         const name = `${hour}/busy-${String(i + j).padStart(5, '0')}.png`;
-        const [file] = await bucket
-          .file(name)
-          .save(png, { resumable: false, contentType: 'image/png' })
-          .then(() => bucket.file(name).getMetadata());
-        const thumbnail = thumbnailObjectName(
-          'thumbnails/',
-          { name, generation: String(file.generation), created: new Date(String(file.timeCreated)) },
-          'png',
-        );
-        await bucket.file(thumbnail).save(png, {
-          resumable: false,
-          contentType: 'image/png',
-          metadata: {
-            metadata: {
-              thumbnailOf: `gs://${bucket.name}/${name}`,
-              sourceGeneration: String(file.generation),
-            },
-          },
-        });
+        await bucket.file(name).save(png, { resumable: false, contentType: 'image/png' });
+        await writeThumbnail(name, png);
       }),
     );
   }
@@ -158,7 +158,7 @@ export async function runPageViews(ctx: PageViewContext): Promise<string> {
             body: form,
             headers: { accept: 'application/json', cookie },
           });
-          await res.arrayBuffer();
+          await writeThumbnail(((await res.json()) as { name: string }).name, png);
           const pairs = res.headers.getSetCookie().map((line) => line.split(';')[0] ?? '');
           cookie = [cookie, ...pairs].filter(Boolean).join('; ');
         }
