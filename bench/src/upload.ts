@@ -1,6 +1,8 @@
 // Upload benchmark: N concurrent large uploads to the built web app (apps/web/dist/main.js, a child process)
-// over the local emulator stack, beside the same bytes written straight to the storage emulator (the floor).
+// over the local emulator stack, beside the same bytes written straight to the storage emulator (the floor), and
+// again with eight slow clients trickling bodies beside them; then what a page view costs (page-views.ts).
 import { spawn } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,9 +15,50 @@ import { percentile } from './stats.js';
 import { BENCH_DIR, type SuiteContext } from './suite.js';
 import { fixed, formatTable } from './table.js';
 import { verdictLine } from './verdicts.js';
+import { runPageViews, storageRequestLog } from './page-views.js';
 
 const CONCURRENCY = 16;
 const BATCHES = 1;
+const SLOW_CLIENTS = 8;
+
+/**
+ * Eight clients that send an upload's headers and then one byte a second, reconnecting whenever the app cuts them
+ * off (408), for as long as `during` runs.
+ */
+async function withSlowClients<T>(
+  base: string,
+  during: () => Promise<T>,
+): Promise<{ result: T; cut: number }> {
+  const { hostname, port } = new URL(base);
+  let running = true;
+  let cut = 0;
+  const sockets = new Set<Socket>();
+  const open = (): void => {
+    const socket = connect(Number(port), hostname);
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.write(
+      `POST /upload HTTP/1.1\r\nHost: ${hostname}\r\nAccept: application/json\r\n` +
+        'Content-Type: multipart/form-data; boundary=slow\r\nContent-Length: 16000000\r\n\r\n--slow\r\n',
+    );
+    const timer = setInterval(() => socket.write('x'), 1000);
+    socket.once('close', () => {
+      clearInterval(timer);
+      sockets.delete(socket);
+      if (running) {
+        cut += 1;
+        open();
+      }
+    });
+  };
+  for (let i = 0; i < SLOW_CLIENTS; i++) open();
+  try {
+    return { result: await during(), cut };
+  } finally {
+    running = false;
+    for (const socket of sockets) socket.destroy();
+  }
+}
 
 /** A ~15 MiB 12 MP JPEG (heavy grain, q98, 4:4:4), generated once next to the corpus. */
 async function largeUpload(): Promise<Buffer> {
@@ -67,37 +110,17 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
   ctx.log(
     `upload suite: ${CONCURRENCY} concurrent uploads of ${(bytes.length / 2 ** 20).toFixed(1)} MiB × ${BATCHES}`,
   );
-  const stack = await startStack();
-  const port = await freePort();
-  const web = spawn(process.execPath, [join(BENCH_DIR, '..', 'apps', 'web', 'dist', 'main.js')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      NODE_ENV: 'production',
-      // The web identity's IAM proxy: the permissions infra/terraform grants the web service account.
-      ...stack.envFor('web'),
-      GOOGLE_CLOUD_PROJECT: stack.provisioning.projectId,
-      UPLOAD_BUCKET: stack.provisioning.bucket,
-      SESSION_SECRET: 'bench-session-secret-0123456789',
-      RATE_LIMIT_PER_MINUTE: '100000',
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const requests = storageRequestLog();
+  const stack = await startStack({}, { onLog: requests.onLog });
+  const web = await startWebChild(stack, {});
   // The app logs each stored upload with the time it spent after the body was parsed (probe + store).
   const inAppMs: number[] = [];
-  web.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  web.onStdout((chunk) => {
     for (const match of chunk.matchAll(/"event":"upload_stored".*?"ms":(\d+)/g))
       inAppMs.push(Number(match[1]));
   });
-  let webErr = '';
-  web.stderr.setEncoding('utf8').on('data', (chunk: string) => (webErr = (webErr + chunk).slice(-2000)));
-  const base = `http://127.0.0.1:${port}`;
+  const base = web.base;
   try {
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, {
-      timeoutMs: 30_000,
-      message: `web did not answer /healthz: ${webErr}`,
-    });
     const bucket = stack.storage().bucket(stack.provisioning.bucket);
     let n = 0;
     const direct = await batches(async () => {
@@ -122,7 +145,10 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
     // Everyone's camera calls it IMG_0001.JPG: same name, same hour folder → create-only collisions.
     const sameName = await batches(upload(() => 'IMG_0001.JPG'));
     const inAppSame = inAppMs.splice(0);
-    const webRss = web.pid ? await peakRssMiB(web.pid) : undefined;
+    let k = 0;
+    const slow = await withSlowClients(base, () => batches(upload(() => `beside-slow-${k++}.jpg`)));
+    inAppMs.splice(0);
+    const webRss = await peakRssMiB(web.pid);
     const row = (label: string, runs: Batch[], rss: number | undefined) => {
       const latencies = runs.flatMap((r) => r.latenciesMs);
       const uploadsPerSec = (runs.length * CONCURRENCY * 1000) / runs.reduce((s, r) => s + r.wallMs, 0);
@@ -141,7 +167,18 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
     };
     const floor = row('straight to the storage emulator (floor)', direct, undefined);
     const app = row('POST /upload to apps/web, distinct file names', distinctNames, undefined);
-    const same = row('POST /upload to apps/web, all named IMG_0001.JPG', sameName, webRss);
+    const same = row('POST /upload to apps/web, all named IMG_0001.JPG', sameName, undefined);
+    const besideSlow = row(
+      `POST /upload to apps/web, distinct names, ${SLOW_CLIENTS} slow clients trickling beside`,
+      slow.result,
+      webRss,
+    );
+    const p50 = (runs: Batch[]) =>
+      percentile(
+        runs.flatMap((r) => r.latenciesMs),
+        50,
+      );
+    const slowRatio = p50(slow.result) / p50(distinctNames);
     const inApp = (ms: number[]) =>
       `p50 ${fixed(percentile(ms, 50), 0)} ms, p95 ${fixed(percentile(ms, 95), 0)} ms (${ms.length} uploads)`;
     return [
@@ -156,13 +193,15 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
           { header: 'failures' },
           { header: 'web peak RSS MiB' },
         ],
-        [floor.cells, app.cells, same.cells],
+        [floor.cells, app.cells, same.cells, besideSlow.cells],
       ),
       '',
       `web ÷ floor throughput: ${fixed(app.uploadsPerSec / floor.uploadsPerSec, 2, '×')} with distinct names, ` +
         `${fixed(same.uploadsPerSec / floor.uploadsPerSec, 2, '×')} with one name. Inside the app after the body ` +
         `was parsed (probe + store, from its upload_stored log lines): distinct ${inApp(inAppDistinct)}; ` +
-        `one name ${inApp(inAppSame)}. The web peak RSS column is the whole run's.`,
+        `one name ${inApp(inAppSame)}. The web peak RSS column is the whole run's. With ${SLOW_CLIENTS} slow ` +
+        `clients (headers, then 1 byte/s; ${slow.cut} times cut off with 408 and reconnected) the uploads' p50 is ` +
+        `${fixed(slowRatio, 2, '×')} the p50 without them.`,
       '',
       verdictLine({
         name: 'web peak RSS under the upload burst',
@@ -171,10 +210,72 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
         bound: 500,
         unit: ' MiB',
       }),
+      verdictLine({
+        name: `upload p50 beside ${SLOW_CLIENTS} slow clients ÷ without`,
+        value: slowRatio,
+        kind: 'atMost',
+        bound: 1.5,
+        unit: '×',
+      }),
+      '',
+      await runPageViews({ stack, requests, startWeb: (env) => startWebChild(stack, env), log: ctx.log }),
     ].join('\n');
   } finally {
-    web.kill('SIGTERM');
-    await new Promise((resolve) => (web.exitCode !== null ? resolve(undefined) : web.once('exit', resolve)));
+    await web.stop();
     await stack.stop();
   }
+}
+
+export interface WebChild {
+  base: string;
+  pid: number;
+  onStdout(listener: (chunk: string) => void): void;
+  stop(): Promise<void>;
+}
+
+/** The built web app (apps/web/dist/main.js) as a child process on the stack, ready once /healthz answers. */
+async function startWebChild(
+  stack: Awaited<ReturnType<typeof startStack>>,
+  env: Record<string, string>,
+): Promise<WebChild> {
+  const port = await freePort();
+  const web = spawn(process.execPath, [join(BENCH_DIR, '..', 'apps', 'web', 'dist', 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'production',
+      // The web identity's IAM proxy: the permissions infra/terraform grants the web service account.
+      ...stack.envFor('web'),
+      GOOGLE_CLOUD_PROJECT: stack.provisioning.projectId,
+      UPLOAD_BUCKET: stack.provisioning.bucket,
+      SESSION_SECRET: 'bench-session-secret-0123456789',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      PORT: String(port),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  web.stdout.setEncoding('utf8');
+  let webErr = '';
+  web.stderr.setEncoding('utf8').on('data', (chunk: string) => (webErr = (webErr + chunk).slice(-2000)));
+  const stop = async (): Promise<void> => {
+    web.kill('SIGTERM');
+    await new Promise((resolve) => (web.exitCode !== null ? resolve(undefined) : web.once('exit', resolve)));
+  };
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, {
+      timeoutMs: 30_000,
+      message: `web did not answer /healthz: ${webErr}`,
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    base,
+    pid: web.pid ?? -1,
+    onStdout: (listener) => web.stdout.on('data', listener),
+    stop,
+  };
 }

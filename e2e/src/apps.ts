@@ -38,6 +38,10 @@ const CONTRACT_VARIABLES = [
   'STORAGE_EMULATOR_HOST',
   'PUBSUB_EMULATOR_HOST',
   'RATE_LIMIT_PER_MINUTE',
+  'MAX_CONCURRENT_UPLOADS',
+  'GALLERY',
+  'TRUST_PROXY',
+  'K_SERVICE',
 ];
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,41 +1,63 @@
 // A real browser (Debian chromium) over the whole native stack: emulators, the built web app and the built
-// worker pulling the bucket's notifications. Nothing is faked: the thumbnail on the page is the worker's.
+// worker pulling the bucket's notifications. Nothing is faked: the thumbnails on the page are the worker's.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Bucket } from '@google-cloud/storage';
-import { fixture, waitFor } from '@thumbnailer/testkit';
-import type { Browser, Locator } from 'playwright-core';
+import { fixture, largeJpeg, waitFor } from '@thumbnailer/testkit';
+import type { Browser, Page } from 'playwright-core';
 import { explainFailure, launchChromium, startNativeStack, type NativeStack } from '../src/index.js';
 
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 
-/** The loaded image's natural size; undefined while it is missing or still loading. */
-async function loadedSize(img: Locator): Promise<{ width: number; height: number } | undefined> {
-  if ((await img.count()) === 0) return undefined; // not on the page yet: evaluate() would wait for it
-  const size = await img.evaluate((node) => {
-    const image = node as unknown as { complete: boolean; naturalWidth: number; naturalHeight: number };
-    return { width: image.complete ? image.naturalWidth : 0, height: image.naturalHeight };
-  });
-  return size.width > 0 ? size : undefined;
-}
-
 // Nothing here runs on Google Cloud: the test's own clients skip the auth library's metadata-server probe.
 process.env.METADATA_SERVER_DETECTION ??= 'none';
 
-describe('uploading a photo in a real browser over the whole native stack', () => {
+/** Images on the page that have loaded, with their natural sizes. */
+async function loadedImages(page: Page, selector: string): Promise<{ width: number; height: number }[]> {
+  return page.locator(selector).evaluateAll((nodes) =>
+    nodes
+      .map((node) => node as unknown as { complete: boolean; naturalWidth: number; naturalHeight: number })
+      .filter((img) => img.complete && img.naturalWidth > 0)
+      .map((img) => ({ width: img.naturalWidth, height: img.naturalHeight })),
+  );
+}
+
+/** Drops these files on the drop zone, as the browser does for a real drop. */
+async function dropFiles(page: Page, files: { name: string; type: string; data: Buffer }[]): Promise<void> {
+  const encoded = files.map((f) => ({ name: f.name, type: f.type, b64: f.data.toString('base64') }));
+  const dataTransfer = await page.evaluateHandle(`(() => {
+    const transfer = new DataTransfer();
+    for (const file of ${JSON.stringify(encoded)}) {
+      const bytes = Uint8Array.from(atob(file.b64), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], file.name, { type: file.type }));
+    }
+    return transfer;
+  })()`);
+  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+}
+
+/** Progress bars of the rows still sending, as fractions. */
+const sending = (page: Page): Promise<number[]> =>
+  page
+    .locator('#uploads .upload.is-sending progress')
+    .evaluateAll((nodes) =>
+      nodes.map(
+        (node) =>
+          (node as unknown as { value: number; max: number }).value /
+          (node as unknown as { max: number }).max,
+      ),
+    );
+
+describe('uploading photos in a real browser over the whole native stack', () => {
   let stack: NativeStack | undefined;
   let browser: Browser | undefined;
-  let workdir: string | undefined;
   const output = (): string => stack?.output() ?? '';
 
   before(async () => {
     mkdirSync(RESULTS, { recursive: true });
-    workdir = await mkdtemp(join(tmpdir(), 'thumbnailer-e2e-'));
     stack = await startNativeStack({ inherit: process.env });
     browser = await launchChromium();
   });
@@ -43,67 +65,110 @@ describe('uploading a photo in a real browser over the whole native stack', () =
   after(async () => {
     await browser?.close();
     await stack?.stop();
-    if (workdir) await rm(workdir, { recursive: true, force: true });
   });
 
-  test('shows the worker’s thumbnail without a reload, keeps it in the gallery after one, and stores it with thumbnailOf', () =>
+  test('three files dropped at once, one of them text: three progress bars, the worker’s two thumbnails, one clear refusal; another browser sees none of them', () =>
     explainFailure(output, async () => {
-      assert.ok(stack && browser && workdir);
+      assert.ok(stack && browser);
       const bucket: Bucket = stack.emulators.storage().bucket(stack.emulators.provisioning.bucket);
-      const photo = join(workdir, 'harbour.jpg');
-      await writeFile(photo, await fixture('landscape-jpeg'));
-
-      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+      const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+      const page = await context.newPage();
       const pageErrors: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error') pageErrors.push(message.text());
-      });
       page.on('pageerror', (error) => pageErrors.push(error.message));
 
+      // One earlier upload, so that this browser's gallery has something in it.
       await page.goto(`${stack.web.base}/`);
-      // Survives only as long as the document does: still there later means the page never reloaded.
-      await page.evaluate(() => Object.assign(globalThis, { e2eSameDocument: true }));
-      await page.setInputFiles('#file', photo);
-      await page.click('#upload-button');
-      const flash = page.locator('#flash.flash-success');
-      await flash.waitFor();
-      const match = /Uploaded harbour\.jpg as (\d{8}T\d{2}Z\/harbour\.jpg)/.exec(await flash.innerText());
-      assert.ok(match?.[1], `the flash names the stored object: ${await flash.innerText()}`);
-      const name = match[1];
-
-      // The page polls the web app, which finds the thumbnail the worker wrote after the bucket notification.
-      const thumbnail = page.locator('#result img');
-      const size = await waitFor(() => loadedSize(thumbnail), {
+      await page.setInputFiles('#file', {
+        name: 'harbour.jpg',
+        mimeType: 'image/jpeg',
+        buffer: await fixture('landscape-jpeg'),
+      });
+      await waitFor(async () => (await loadedImages(page, '#uploads .upload img')).length === 1, {
         timeoutMs: 20_000,
-        message: 'the thumbnail to appear and load on the page without a reload',
+        message: 'the first upload’s thumbnail, made by the worker',
       });
-      assert.ok(
-        size.width <= 100 && size.height <= 100,
-        `the thumbnail fits 100×100: ${JSON.stringify(size)}`,
-      );
-      assert.equal(
-        await page.evaluate(() => 'e2eSameDocument' in globalThis),
-        true,
-        'the page was not reloaded',
-      );
-      await page.screenshot({ path: join(RESULTS, 'upload-with-thumbnail.png'), fullPage: true });
-
       await page.reload();
-      const card = page.locator('#gallery li.card', { has: page.locator(`[title="${name}"]`) });
-      const gallerySize = await waitFor(() => loadedSize(card.locator('img')), {
-        message: 'the gallery card of the upload to show its thumbnail after a reload',
-      });
-      assert.deepEqual(gallerySize, size, 'the gallery shows the same thumbnail');
-      await page.screenshot({ path: join(RESULTS, 'gallery-after-reload.png'), fullPage: true });
-      assert.deepEqual(pageErrors, [], 'no errors in the page (CSP violations included)');
-      await page.close();
+      await page.evaluate(() => Object.assign(globalThis, { e2eSameDocument: true }));
 
-      const [source] = await bucket.file(name).getMetadata();
-      const [thumbnails] = await bucket.getFiles({ prefix: 'thumbnails/' });
-      const made = await Promise.all(thumbnails.map(async (file) => (await file.getMetadata())[0]));
-      const ours = made.filter((m) => m.metadata?.thumbnailOf === `gs://${bucket.name}/${name}`);
-      assert.equal(ours.length, 1, 'exactly one thumbnail object names the upload in thumbnailOf');
-      assert.equal(String(ours[0]?.metadata?.sourceGeneration), String(source.generation));
-      assert.equal(ours[0]?.contentType, 'image/jpeg');
+      // A slow uplink, so that the progress can be seen (and photographed) while the bytes go out.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 20,
+        downloadThroughput: -1,
+        uploadThroughput: 400 * 1024,
+      });
+      const big = await largeJpeg(1200, 900);
+      await dropFiles(page, [
+        { name: 'lighthouse.jpg', type: 'image/jpeg', data: big },
+        { name: 'shopping-list.txt', type: 'text/plain', data: await fixture('text') },
+        { name: 'dunes.jpg', type: 'image/jpeg', data: await largeJpeg(900, 1200) },
+      ]);
+      assert.equal(await page.locator('#uploads .upload progress').count(), 3, 'a progress bar per file');
+      await waitFor(
+        async () => {
+          const bars = await sending(page);
+          return bars.length === 2 && bars.every((f) => f > 0.1 && f < 0.9);
+        },
+        { timeoutMs: 30_000, intervalMs: 50, message: 'both photos part-way sent' },
+      );
+      await page.screenshot({ path: join(RESULTS, 'uploads-in-progress.png'), fullPage: true });
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      });
+
+      const refused = page.locator('#uploads .upload.is-refused');
+      await refused.waitFor();
+      assert.match(
+        await refused.innerText(),
+        /shopping-list\.txt[\s\S]*Refused: The file is not a supported raster image/,
+      );
+      const thumbnails = await waitFor(
+        async () => {
+          const images = await loadedImages(page, '#uploads .upload img');
+          return images.length === 2 ? images : undefined;
+        },
+        { timeoutMs: 30_000, message: 'the worker’s thumbnails of both photos appear without a reload' },
+      );
+      for (const size of thumbnails) assert.ok(size.width <= 100 && size.height <= 100, JSON.stringify(size));
+      assert.equal(await page.evaluate(() => 'e2eSameDocument' in globalThis), true, 'no reload');
+      await page.screenshot({ path: join(RESULTS, 'uploads-finished.png'), fullPage: true });
+      assert.deepEqual(pageErrors, []);
+
+      const names = (await page.locator('#uploads .upload.is-stored .upload-state').allInnerTexts()).map(
+        (text) => text.replace(/^Stored as /, ''),
+      );
+      assert.equal(names.length, 2);
+      for (const name of names) {
+        const [source] = await bucket.file(name).getMetadata();
+        const [made] = await bucket.getFiles({ prefix: 'thumbnails/' });
+        const metadata = await Promise.all(made.map(async (file) => (await file.getMetadata())[0]));
+        const ours = metadata.filter((m) => m.metadata?.thumbnailOf === `gs://${bucket.name}/${name}`);
+        assert.equal(ours.length, 1, `exactly one thumbnail names ${name} in thumbnailOf`);
+        assert.equal(String(ours[0]?.metadata?.sourceGeneration), String(source.generation));
+      }
+
+      // A reload of a thumbnail is revalidated and answered 304 (seen on the wire: the page reads 200 from cache).
+      const src = (await page.locator('#uploads .upload img').first().getAttribute('src')) ?? '';
+      const first = await page.goto(`${stack.web.base}${src}`);
+      assert.equal(first?.status(), 200);
+      const wire: { status?: number } = {};
+      cdp.on('Network.responseReceivedExtraInfo', (e) => (wire.status = e.statusCode));
+      await page.reload();
+      assert.equal(wire.status, 304);
+
+      // Another browser: none of these uploads, and 404 for their thumbnails.
+      const stranger = await browser.newContext();
+      const other = await stranger.newPage();
+      await other.goto(`${stack.web.base}/`);
+      const html = await other.content();
+      for (const name of ['harbour', 'lighthouse', 'dunes']) assert.doesNotMatch(html, new RegExp(name));
+      assert.equal((await other.goto(`${stack.web.base}${src}`))?.status(), 404);
+      await stranger.close();
+      await context.close();
     }));
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ConfigError } from '@thumbnailer/core';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -12,6 +13,8 @@ describe('loadConfig', () => {
       thumbnailPrefix: 'thumbnails/',
       rateLimitPerMinute: 60,
       maxConcurrentUploads: 4,
+      gallery: 'session',
+      trustProxy: false,
       projectId: undefined,
       logLevel: 'info',
     });
@@ -27,6 +30,20 @@ describe('loadConfig', () => {
     ['an upload slot count', { MAX_CONCURRENT_UPLOADS: '2' }, { maxConcurrentUploads: 2 }],
     ['a session secret', { SESSION_SECRET: 'x'.repeat(32) }, { sessionSecret: 'x'.repeat(32) }],
     ['a log level', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
+    ['a public gallery', { GALLERY: 'public' }, { gallery: 'public' }],
+    ['no gallery', { GALLERY: 'off' }, { gallery: 'off' }],
+    [
+      'one proxy hop by default on Cloud Run (K_SERVICE set)',
+      { K_SERVICE: 'thumbnailer-web' },
+      { trustProxy: 1 },
+    ],
+    [
+      'TRUST_PROXY=off on Cloud Run',
+      { K_SERVICE: 'thumbnailer-web', TRUST_PROXY: 'off' },
+      { trustProxy: false },
+    ],
+    ['TRUST_PROXY=0 as off', { TRUST_PROXY: '0' }, { trustProxy: false }],
+    ['two proxy hops', { TRUST_PROXY: '2' }, { trustProxy: 2 }],
   ];
   for (const [what, env, expected] of accepted) {
     test(`accepts ${what}`, () => {
@@ -51,12 +68,16 @@ describe('loadConfig', () => {
     ['zero upload slots', { MAX_CONCURRENT_UPLOADS: '0' }, 'MAX_CONCURRENT_UPLOADS'],
     ['a short session secret', { SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
     ['an unknown log level', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    ['an unknown gallery mode', { GALLERY: 'everyone' }, 'GALLERY'],
+    ['a trust setting that is neither a hop count nor off', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    ['more than ten proxy hops', { TRUST_PROXY: '11' }, 'TRUST_PROXY'],
   ];
   for (const [what, env, variable] of refused) {
     test(`refuses ${what} with an error naming ${variable}`, () => {
       assert.throws(
         () => loadConfig(env),
-        (err: unknown) => err instanceof Error && err.message.startsWith(variable),
+        (err: unknown) =>
+          err instanceof ConfigError && err.variable === variable && err.message.startsWith(variable),
       );
     });
   }

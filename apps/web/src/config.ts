@@ -1,6 +1,6 @@
 /**
  * The web app's configuration: read from the environment once, validated, and passed in from there on.
- * A malformed value throws an Error naming the variable; main.ts prints that one line and exits.
+ * A malformed value throws a ConfigError naming the variable; main.ts prints that one line and exits.
  */
 import {
   bucketVar,
@@ -11,6 +11,10 @@ import {
   thumbnailPrefixVar,
   type Env,
 } from '@thumbnailer/core';
+
+/** What the page shows: this browser's uploads (default), the bucket's recent uploads, or none. */
+export type GalleryMode = 'session' | 'public' | 'off';
+export const GALLERY_MODES: readonly GalleryMode[] = ['session', 'public', 'off'];
 
 export interface WebConfig {
   /** Bucket for uploaded originals; undefined → the app answers 503 (page without a form, POST refused). */
@@ -24,6 +28,9 @@ export interface WebConfig {
   rateLimitPerMinute: number;
   /** Uploads received and processed at once; more wait, unread, for a slot (bounds memory). */
   maxConcurrentUploads: number;
+  gallery: GalleryMode;
+  /** Proxy hops in front of the app whose X-Forwarded-For is believed (client address), or false. */
+  trustProxy: number | false;
   /** Optional, for the Cloud Logging trace field. */
   projectId: string | undefined;
   logLevel: string;
@@ -49,7 +56,38 @@ export function loadConfig(env: Env = process.env): WebConfig {
     thumbnailPrefix,
     rateLimitPerMinute: integerVar(env, 'RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
     maxConcurrentUploads: integerVar(env, 'MAX_CONCURRENT_UPLOADS', 4, 1, 1000),
+    gallery: galleryVar(env),
+    trustProxy: trustProxyVar(env),
     projectId: optionalVar(env, 'GOOGLE_CLOUD_PROJECT'),
     logLevel,
   };
+}
+
+function galleryVar(env: Env): GalleryMode {
+  const value = optionalVar(env, 'GALLERY') ?? 'session';
+  if (!(GALLERY_MODES as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      'GALLERY',
+      `GALLERY must be one of ${GALLERY_MODES.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as GalleryMode;
+}
+
+/**
+ * `TRUST_PROXY`: a hop count or `off`. Unset: one hop on Cloud Run (its front end appends the client address to
+ * X-Forwarded-For; Cloud Run sets `K_SERVICE` in every service), off anywhere else, where a client could send the
+ * header itself.
+ */
+function trustProxyVar(env: Env): number | false {
+  const value = optionalVar(env, 'TRUST_PROXY');
+  if (value === undefined) return optionalVar(env, 'K_SERVICE') === undefined ? false : 1;
+  if (value === 'off' || value === '0') return false;
+  if (!/^\d{1,2}$/.test(value) || Number(value) > 10) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `TRUST_PROXY must be a number of proxy hops (1 to 10) or off, got ${JSON.stringify(value)}`,
+    );
+  }
+  return Number(value);
 }

@@ -46,6 +46,7 @@ describe('toHttpProblem', () => {
     ['too many requests', new UploadError('rate_limited', 'slow down'), 429],
     ['storage being down', new TransientError('storage_unavailable', 'down'), 503],
     ['an http-errors 404', Object.assign(new Error('Not Found'), { status: 404 }), 404],
+    ['a stalled body', new UploadError('too_slow', 'slow'), 408],
     ['an unexpected error', new Error('boom'), 500],
   ];
   for (const [what, err, status] of cases) {
@@ -53,6 +54,25 @@ describe('toHttpProblem', () => {
       assert.equal(toHttpProblem(err).status, status);
     });
   }
+
+  test("shows core's specific wording for an SVG and a pixel bomb, ours for a corrupt file and an outage", () => {
+    const svg = new ImageError(
+      'unsupported_format',
+      'The file is an SVG (vector) image; accepted: JPEG, PNG, WebP, GIF, AVIF or TIFF.',
+    );
+    assert.equal(toHttpProblem(svg).message, svg.message);
+    const bomb = new ImageError(
+      'pixel_limit',
+      'The image declares 30000×30000, over the limit of 67108864 pixels.',
+    );
+    assert.equal(toHttpProblem(bomb).message, bomb.message);
+    assert.match(
+      toHttpProblem(new ImageError('corrupt_image', 'VipsJpeg: Premature end of input file')).message,
+      /could not be decoded \(truncated or corrupt\)/,
+    );
+    const outage = toHttpProblem(new TransientError('storage_unavailable', 'ECONNRESET 10.0.0.1:443'));
+    assert.doesNotMatch(outage.message, /ECONNRESET/);
+  });
 
   test('never echoes the internal error message for unexpected errors', () => {
     assert.doesNotMatch(toHttpProblem(new Error('secret path /etc/x')).message, /secret/);

@@ -1,27 +1,59 @@
 /**
- * The web app's own error class and the one table that turns any error into an HTTP answer.
- * Core's ImageError (refused bytes) and TransientError (storage down) are mapped here too.
+ * The web app's own error class and the one table that turns any refusal into an HTTP status and a message.
+ * Core's ImageError (refused bytes) and TransientError (storage down) go through the same table; where core's
+ * wording is the more specific (an SVG, a PDF, the declared pixel count), the user sees core's.
  */
-import { ACCEPTED_FORMATS_LABEL, CodedError, ImageError, TransientError } from '@thumbnailer/core';
+import {
+  CodedError,
+  ImageError,
+  TransientError,
+  type ImageErrorCode,
+  type TransientErrorCode,
+} from '@thumbnailer/core';
 import multer from 'multer';
 
 export type UploadErrorCode =
   | 'not_configured' // UPLOAD_BUCKET is not set
   | 'no_file' // no file part, or a file part without content
   | 'too_large' // over MAX_UPLOAD_BYTES
+  | 'too_slow' // the body stopped or trickled below the minimum rate
   | 'bad_form' // too many files/fields/parts, unexpected field, malformed multipart body
   | 'rate_limited' // too many uploads from this address
-  | 'not_found'; // no such object / route
+  | 'not_found'; // no such object / route, or not this session's
 
 export class UploadError extends CodedError<UploadErrorCode> {}
 
-const UPLOAD_STATUS: Readonly<Record<UploadErrorCode, number>> = {
-  not_configured: 503,
-  no_file: 400,
-  too_large: 413,
-  bad_form: 400,
-  rate_limited: 429,
-  not_found: 404,
+type Code = UploadErrorCode | ImageErrorCode | TransientErrorCode;
+
+/** Status per code, and the message where ours is better than the error's own (core's, or the route's). */
+const ANSWERS: Readonly<Record<Code, { status: number; message?: string }>> = {
+  not_configured: { status: 503 },
+  no_file: { status: 400 },
+  too_large: { status: 413 },
+  too_slow: { status: 408 },
+  bad_form: { status: 400 },
+  rate_limited: { status: 429 },
+  not_found: { status: 404 },
+  empty_image: { status: 400, message: 'The file is empty. Choose an image to upload.' },
+  unsupported_format: { status: 415 }, // core: "The file is an SVG (vector) image; accepted: …"
+  corrupt_image: {
+    status: 422,
+    // core's carries libvips' own words ("VipsJpeg: Premature end of input file")
+    message: 'The file looks like an image but could not be decoded (truncated or corrupt).',
+  },
+  pixel_limit: { status: 422 }, // core: "The image declares 30000×30000, over the limit of … pixels."
+  too_many_frames: { status: 422 },
+  image_timeout: { status: 422 },
+  storage_unavailable: {
+    status: 503,
+    message: 'Storage is unavailable right now. Nothing was stored; please try again in a moment.',
+  },
+  storage_forbidden: {
+    status: 503,
+    message: 'Storage refused the request. Nothing was stored; the operators have been told.',
+  },
+  events_unavailable: { status: 503 }, // the web app publishes no events; kept for a complete table
+  shutting_down: { status: 503, message: 'The service is restarting. Please try again in a moment.' },
 };
 
 export interface HttpProblem {
@@ -34,43 +66,9 @@ export interface HttpProblem {
 
 /** The single mapping from an error to status + reason + message, used by the error middleware. */
 export function toHttpProblem(err: unknown): HttpProblem {
-  if (err instanceof UploadError) {
-    return { status: UPLOAD_STATUS[err.code], reason: err.code, message: err.message };
-  }
-  if (err instanceof ImageError) {
-    switch (err.code) {
-      case 'empty_image':
-        return { status: 400, reason: err.code, message: 'The file is empty. Choose an image to upload.' };
-      case 'unsupported_format':
-        return {
-          status: 415,
-          reason: err.code,
-          message: `That file is not a supported image. Upload a ${ACCEPTED_FORMATS_LABEL} file.`,
-        };
-      case 'pixel_limit':
-        return {
-          status: 422,
-          reason: err.code,
-          message: 'The image has too many pixels to process safely.',
-        };
-      case 'too_many_frames':
-        return { status: 422, reason: err.code, message: 'The animation has too many frames.' };
-      case 'image_timeout':
-        return { status: 422, reason: err.code, message: 'The image took too long to decode.' };
-      case 'corrupt_image':
-        return {
-          status: 422,
-          reason: err.code,
-          message: 'The file looks like an image but could not be decoded (truncated or corrupt).',
-        };
-    }
-  }
-  if (err instanceof TransientError) {
-    return {
-      status: 503,
-      reason: err.code,
-      message: 'Storage is unavailable right now. Nothing was stored; please try again in a moment.',
-    };
+  if (err instanceof UploadError || err instanceof ImageError || err instanceof TransientError) {
+    const answer = ANSWERS[err.code];
+    return { status: answer.status, reason: err.code, message: answer.message ?? err.message };
   }
   const status = httpStatusOf(err);
   if (status !== undefined && status >= 400 && status < 500) {

@@ -1,16 +1,19 @@
 /**
- * Wiring only: configuration, logger, Storage client, the app, the listener and a graceful SIGTERM.
+ * Wiring only: configuration, logger, Storage client, the app, the listener (with the slow-client bounds) and a
+ * graceful SIGTERM.
  */
 import { randomBytes } from 'node:crypto';
-import { createLogger, createStorageClient, StorageAdapter } from '@thumbnailer/core';
+import { ConfigError, createLogger, createStorageClient, StorageAdapter } from '@thumbnailer/core';
 import { createApp } from './app.js';
 import { loadConfig, type WebConfig } from './config.js';
+import { boundSlowClients } from './slow-clients.js';
 
 let config: WebConfig;
 try {
   config = loadConfig();
 } catch (err) {
-  console.error(err instanceof Error ? err.message : String(err));
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
   process.exit(1);
 }
 
@@ -20,7 +23,7 @@ let sessionSecret = config.sessionSecret;
 if (!sessionSecret) {
   sessionSecret = randomBytes(32).toString('hex');
   logger.warn(
-    'SESSION_SECRET is not set: using a random per-process secret (flash messages do not survive a restart or cross instances)',
+    'SESSION_SECRET is not set: using a random per-process secret (flash messages and the uploads a browser sees do not survive a restart or cross instances)',
   );
 }
 if (!config.uploadBucket)
@@ -31,12 +34,20 @@ const storage = createStorageClient({ retryOptions: { autoRetry: true, maxRetrie
 const adapter = config.uploadBucket ? new StorageAdapter(storage.bucket(config.uploadBucket)) : undefined;
 
 const app = createApp({ config, logger, storage: adapter, sessionSecret });
-const server = app.listen(config.port, () => {
-  logger.info(
-    { port: config.port, bucket: config.uploadBucket ?? null },
-    `web listening on port ${config.port}`,
-  );
-});
+const server = boundSlowClients(
+  app.listen(config.port, () => {
+    logger.info(
+      {
+        port: config.port,
+        bucket: config.uploadBucket ?? null,
+        gallery: config.gallery,
+        trustProxy: config.trustProxy,
+      },
+      `web listening on port ${config.port}`,
+    );
+  }),
+  config.maxUploadBytes,
+);
 server.on('error', (err) => {
   logger.fatal({ err }, 'cannot listen');
   process.exitCode = 1;

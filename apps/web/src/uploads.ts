@@ -25,18 +25,18 @@ export interface StoreOptions {
   originalName: string;
   probe: ProbeResult;
   at: Date;
-  /** Collision suffixes tried before giving up. */
-  maxAttempts?: number;
 }
+
+/** Random-suffix names tried after the plain name is taken; a clash of 32 random bits is not expected at all. */
+const SUFFIX_ATTEMPTS = 3;
 
 /**
  * Writes `data` at `<YYYYMMDDTHHZ>/<safe filename>` with a create-only precondition; never overwrites.
  * contentType comes from the decoded format, not the client.
  *
- * A taken name gets a suffix, chosen so that the body is sent as few times as possible: a metadata check skips
- * names already taken (no body sent), and after losing a race for a name (412: another upload took it between the
- * check and the write) the next try uses a random suffix, which does not collide again. So a body is sent at
- * most twice, even when many uploads with one name arrive at once.
+ * A taken name gets a random suffix (`photo-3f9a1c2e.jpg`) in a bounded number of requests, however popular the
+ * name: one metadata check of the plain name (so a body is not sent to a name that is taken), its create-only
+ * write, then create-only writes under random suffixes. Usually 2 requests; at most 2 + SUFFIX_ATTEMPTS.
  */
 export async function storeUpload(
   storage: StorageAdapter,
@@ -44,22 +44,22 @@ export async function storeUpload(
   options: StoreOptions,
 ): Promise<StoredObject> {
   const base = uploadObjectName(options.originalName, options.at);
-  const maxAttempts = options.maxAttempts ?? 50;
-  let raced = false;
-  for (let n = 0; n < maxAttempts; n += 1) {
-    const name = withCollisionSuffix(base, raced ? randomSuffix() : n);
-    if (!raced && (await storage.stat(name)) !== undefined) continue;
-    const result = await storage.createOnly(name, data, {
-      contentType: options.probe.contentType,
-      metadata: { originalFilename: printable(options.originalName) },
-    });
+  const write = {
+    contentType: options.probe.contentType,
+    metadata: { originalFilename: printable(options.originalName) },
+  };
+  if ((await storage.stat(base)) === undefined) {
+    const result = await storage.createOnly(base, data, write);
     if (result.status === 'created') return result.object;
-    raced = true;
   }
-  throw new TransientError('storage_unavailable', `Too many uploads named like ${base}; try another name`);
+  for (let attempt = 0; attempt < SUFFIX_ATTEMPTS; attempt += 1) {
+    const result = await storage.createOnly(withCollisionSuffix(base, randomSuffix()), data, write);
+    if (result.status === 'created') return result.object;
+  }
+  throw new TransientError('storage_unavailable', `No free name found for ${base}`);
 }
 
-/** A suffix for after a lost race: 8 hex digits as a number-like string (`photo-3f9a1c2e.jpg`). */
+/** 8 hex digits (`3f9a1c2e`). */
 function randomSuffix(): string {
   return randomBytes(4).toString('hex');
 }

@@ -22,7 +22,12 @@ describe('text', () => {
 
 describe('renderUploadPage', () => {
   test('states the accepted formats and the size limit and offers a file input inside a drop zone', () => {
-    const html = renderUploadPage({ maxUploadBytes: 20971520, flash: undefined, gallery: [] });
+    const html = renderUploadPage({
+      maxUploadBytes: 20971520,
+      mode: 'session',
+      flash: undefined,
+      gallery: [],
+    });
     assert.match(html, /JPEG, PNG, WebP, GIF, AVIF or TIFF/);
     assert.match(html, /up to 20 MB/);
     assert.match(html, /<form id="upload-form"[^>]*action="\/upload"[^>]*enctype="multipart\/form-data"/);
@@ -34,6 +39,7 @@ describe('renderUploadPage', () => {
   test('shows hostile names from the flash and the gallery only escaped', () => {
     const html = renderUploadPage({
       maxUploadBytes: 1024,
+      mode: 'session',
       flash: { kind: 'error', message: 'bad <script>alert(1)</script>' },
       gallery: [
         {

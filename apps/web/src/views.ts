@@ -4,8 +4,10 @@
  */
 import { ACCEPTED_FORMATS_LABEL, CONTENT_TYPES, SUPPORTED_FORMATS } from '@thumbnailer/core';
 import escapeHtml from 'escape-html';
+import type { GalleryMode } from './config.js';
 import type { Flash } from './flash.js';
 import { formatBytes } from './errors.js';
+import { SESSION_DAYS } from './session.js';
 import { printable } from './uploads.js';
 import { thumbnailUrl, type GalleryItem } from './thumbnails.js';
 
@@ -17,7 +19,19 @@ export function text(value: string): string {
 export const ACCEPTED_LABEL = ACCEPTED_FORMATS_LABEL;
 export const ACCEPT_ATTRIBUTE = SUPPORTED_FORMATS.map((format) => CONTENT_TYPES[format]).join(',');
 
-function layout(title: string, body: string): string {
+/** Uploads the page's script sends at once (each its own POST /upload). */
+export const PARALLEL_UPLOADS = 3;
+
+/** What the footer says is visible, per GALLERY mode: it must be true. */
+const FOOTERS: Readonly<Record<GalleryMode | 'none', string>> = {
+  session: `Only you see your uploads: this page lists the uploads made from this browser (remembered for ${SESSION_DAYS} days in a cookie), and their thumbnails are served to this browser only. Originals stay private in the bucket.`,
+  public:
+    'Anyone who opens this page sees the most recent uploads and their thumbnails. Originals stay private in the bucket.',
+  off: 'This page lists no uploads; thumbnails are served only to the browser that uploaded them. Originals stay private in the bucket.',
+  none: 'Originals stay private in the bucket; thumbnails are made by the worker.',
+};
+
+function layout(title: string, body: string, footer: GalleryMode | 'none' = 'none'): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -33,7 +47,7 @@ function layout(title: string, body: string): string {
 <main class="wrap" id="main">
 ${body}
 </main>
-<footer class="site-footer"><div class="wrap">Originals stay private in the bucket; thumbnails are made by the worker.</div></footer>
+<footer class="site-footer"><div class="wrap" id="footer">${text(FOOTERS[footer])}</div></footer>
 </body>
 </html>
 `;
@@ -49,58 +63,66 @@ function flashBlock(flash: Flash | undefined): string {
   return `<div id="flash" class="flash flash-${flash.kind}" role="${role}" aria-live="polite"${poll}><p>${text(flash.message)}</p></div>`;
 }
 
-function galleryBlock(items: GalleryItem[]): string {
-  const entries = items
-    .map((item) => {
-      const picture = item.thumbnail
-        ? `<img src="${text(thumbnailUrl(item.thumbnail))}" alt="Thumbnail of ${text(item.name)}" loading="lazy">`
-        : `<span class="pending" data-poll-name="${text(item.name)}" data-poll-generation="${text(item.generation)}">Thumbnail on its way…</span>`;
-      return `<li class="card"><div class="thumb">${picture}</div><div class="caption"><span class="object-name" title="${text(item.name)}">${text(item.name.slice(item.name.lastIndexOf('/') + 1))}</span><span class="meta">${text(formatBytes(item.size))} · <time datetime="${text(item.created.toISOString())}">${text(item.created.toISOString().slice(11, 16))} UTC</time></span></div></li>`;
-    })
-    .join('\n');
-  const empty =
-    items.length === 0 ? '<p class="empty" id="gallery-empty">No uploads in the last day yet.</p>' : '';
+function galleryCard(item: GalleryItem): string {
+  const label = `Thumbnail of ${item.name}`;
+  const picture = item.thumbnail
+    ? `<a href="${text(thumbnailUrl(item.thumbnail))}"><img src="${text(thumbnailUrl(item.thumbnail))}" alt="${text(label)}" loading="lazy"></a>`
+    : `<span class="pending" data-poll-name="${text(item.name)}" data-poll-generation="${text(item.generation)}">Thumbnail on its way…</span>`;
+  const file = item.name.slice(item.name.lastIndexOf('/') + 1);
+  const when = item.created.toISOString();
+  return `<li class="card"><div class="thumb">${picture}</div><div class="caption"><span class="object-name" title="${text(item.name)}">${text(file)}</span><span class="meta">${text(formatBytes(item.size))} · <time datetime="${text(when)}">${text(when.slice(11, 16))} UTC</time></span></div></li>`;
+}
+
+const GALLERY_HEADINGS: Readonly<Record<'session' | 'public', [string, string]>> = {
+  session: ['Your uploads', 'No uploads from this browser yet.'],
+  public: ['Recent uploads', 'No uploads in the last day yet.'],
+};
+
+function galleryBlock(mode: 'session' | 'public', items: GalleryItem[], error: string | undefined): string {
+  const [heading, none] = GALLERY_HEADINGS[mode];
+  const empty = error ?? (items.length === 0 ? none : undefined);
   return `<section class="panel" aria-labelledby="recent-heading">
-<h2 id="recent-heading">Recent uploads</h2>
-${empty}
-<ul class="gallery" id="gallery">
-${entries}
+<h2 id="recent-heading">${text(heading)}</h2>
+${empty ? `<p class="empty" id="gallery-empty">${text(empty)}</p>` : ''}
+<ul class="gallery" id="gallery" aria-labelledby="recent-heading">
+${items.map(galleryCard).join('\n')}
 </ul>
 </section>`;
 }
 
 export interface UploadPageModel {
   maxUploadBytes: number;
+  mode: GalleryMode;
   flash: Flash | undefined;
   gallery: GalleryItem[];
-  /** Set when the gallery could not be listed (storage down): the form still works. */
+  /** Set when the gallery could not be read (storage down): the form still works. */
   galleryError?: string;
 }
 
 export function renderUploadPage(model: UploadPageModel): string {
   const limit = formatBytes(model.maxUploadBytes);
-  const gallery = model.galleryError
-    ? `<section class="panel" aria-labelledby="recent-heading"><h2 id="recent-heading">Recent uploads</h2><p class="empty">${text(model.galleryError)}</p></section>`
-    : galleryBlock(model.gallery);
+  const gallery = model.mode === 'off' ? '' : galleryBlock(model.mode, model.gallery, model.galleryError);
   return layout(
-    'Upload an image · Thumbnailer',
+    'Upload images · Thumbnailer',
     `<section class="panel" aria-labelledby="upload-heading">
-<h1 id="upload-heading">Upload an image</h1>
-<p class="lead">${text(ACCEPTED_LABEL)}, up to ${text(limit)}. We store the original and make a 100&nbsp;px thumbnail.</p>
+<h1 id="upload-heading">Upload images</h1>
+<p class="lead">${text(ACCEPTED_LABEL)}, up to ${text(limit)} each. We store the original and make a 100&nbsp;px thumbnail.</p>
 ${flashBlock(model.flash)}
-<form id="upload-form" class="upload-form" method="post" action="/upload" enctype="multipart/form-data" data-max-bytes="${model.maxUploadBytes}">
+<form id="upload-form" class="upload-form" method="post" action="/upload" enctype="multipart/form-data" data-max-bytes="${model.maxUploadBytes}" data-parallel="${PARALLEL_UPLOADS}">
 <label class="dropzone" id="dropzone" for="file">
-<span class="dropzone-title">Drag an image here</span>
+<span class="dropzone-title">Drag images here</span>
 <span class="dropzone-or">or <span class="link-like">choose a file</span></span>
-<span class="dropzone-file" id="file-name" aria-live="polite">No file chosen</span>
+<span class="dropzone-file" id="file-name">No file chosen</span>
 <input id="file" name="file" type="file" accept="${ACCEPT_ATTRIBUTE}" required aria-describedby="file-help">
 </label>
-<p id="file-help" class="help">Accepted: ${text(ACCEPTED_LABEL)}. Maximum size: ${text(limit)}.</p>
+<p id="file-help" class="help">Accepted: ${text(ACCEPTED_LABEL)}. Maximum size: ${text(limit)} per image.</p>
 <button type="submit" class="button" id="upload-button">Upload</button>
 </form>
-<div id="result" class="result" hidden></div>
+<ul id="uploads" class="uploads" aria-label="Uploads from this page" hidden></ul>
+<p id="upload-status" class="visually-hidden" role="status" aria-live="polite"></p>
 </section>
 ${gallery}`,
+    model.mode,
   );
 }
 

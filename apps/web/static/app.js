@@ -1,11 +1,15 @@
-/* Thumbnailer upload page: drag-and-drop, upload without a reload, poll for the thumbnail.
-   Without JavaScript the form posts normally and the server answers with a redirect and a flash message.
+/* Thumbnailer upload page: several images at once from the picker or the drop zone, each its own POST /upload
+   (at most data-parallel at a time) with its own progress bar, then its stored name or why it was refused, then its
+   thumbnail once the worker has made it (a bounded, backing-off poll of /api/thumbnail).
+   Without JavaScript the form posts one file normally and the server answers with a redirect and a flash message.
    Text from the server is only ever inserted with textContent. */
-/* global document, fetch, FormData, setTimeout, URLSearchParams */
+/* global document, XMLHttpRequest, FormData, setTimeout, URLSearchParams, fetch */
 'use strict';
 
-const POLL_INTERVAL_MS = 1500;
-const POLL_ATTEMPTS = 80;
+/** Poll delays in ms: quick at first (the worker takes ~0.1–1 s), then backing off; about two minutes in all. */
+const POLL_DELAYS = [
+  400, 700, 1000, 1500, 2000, 3000, 5000, 5000, 8000, 8000, 10000, 15000, 15000, 20000, 20000,
+];
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -14,110 +18,232 @@ function el(tag, className, text) {
   return node;
 }
 
-function showFlash(kind, message) {
-  const flash = document.getElementById('flash');
-  if (!flash) return;
-  flash.hidden = false;
-  flash.className = `flash flash-${kind}`;
-  flash.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-  flash.replaceChildren(el('p', '', message));
+/** Screen readers hear what happens to each upload here (a polite live region). */
+function announce(message) {
+  const status = document.getElementById('upload-status');
+  if (status) status.textContent = message;
 }
 
-function thumbnailImage(url, name) {
+function thumbnailLink(url, name) {
+  const link = el('a');
+  link.href = url;
   const img = el('img');
   img.src = url;
   img.alt = `Thumbnail of ${name}`;
-  return img;
+  link.append(img);
+  return link;
 }
 
-/** Polls the app until the worker has made the thumbnail, then puts it in `slot`. */
-function pollThumbnail(name, generation, slot) {
-  let attempts = 0;
+/** Polls until the worker has made the thumbnail, then puts it in each of `slots` and calls `onReady`. */
+function pollThumbnail(name, generation, slots, onReady) {
+  const fill = (make) => {
+    for (const slot of [].concat(slots)) slot.replaceChildren(make());
+  };
   const query = new URLSearchParams({ name, generation }).toString();
+  let attempt = 0;
   const tick = async () => {
-    attempts += 1;
     try {
       const response = await fetch(`/api/thumbnail?${query}`, { headers: { Accept: 'application/json' } });
       if (response.ok) {
         const body = await response.json();
         if (body.status === 'ready') {
-          slot.replaceChildren(thumbnailImage(body.thumbnail, name));
+          fill(() => thumbnailLink(body.thumbnail, name));
+          if (onReady) onReady();
           return;
         }
       } else if (response.status === 404) {
-        slot.replaceChildren(el('span', 'pending', 'No thumbnail'));
+        fill(() => el('span', 'pending', 'No thumbnail'));
         return;
       }
     } catch {
-      // Network hiccup: keep polling.
+      // A network hiccup: try again later.
     }
-    if (attempts < POLL_ATTEMPTS) setTimeout(tick, POLL_INTERVAL_MS);
-    else slot.replaceChildren(el('span', 'pending', 'Thumbnail not ready yet; reload later'));
+    if (attempt < POLL_DELAYS.length) setTimeout(tick, POLL_DELAYS[attempt++]);
+    else fill(() => el('span', 'pending', 'Thumbnail not ready yet; reload later'));
   };
-  setTimeout(tick, 300);
+  setTimeout(tick, POLL_DELAYS[attempt++]);
 }
 
-function showResult(body) {
-  const result = document.getElementById('result');
-  if (!result) return;
+/** One file's row in the upload list: name, progress bar, state line, thumbnail slot. */
+function uploadRow(file) {
+  const row = el('li', 'upload');
   const slot = el('div', 'thumb');
-  slot.append(el('span', 'pending', 'Making the thumbnail…'));
-  const details = el('dl');
-  const rows = [
-    ['Stored as', body.uri],
-    ['Type', body.contentType],
-    ['Size', `${body.width}×${body.height} px, ${body.size} bytes`],
-  ];
-  for (const [term, value] of rows) {
-    details.append(el('dt', '', term), el('dd', '', String(value)));
-  }
-  result.replaceChildren(slot, details);
-  result.hidden = false;
-  pollThumbnail(body.name, body.generation, slot);
+  slot.append(el('span', 'pending', 'Waiting…'));
+  const body = el('div', 'upload-body');
+  const title = el('span', 'upload-name', file.name);
+  const progress = el('progress', 'upload-progress');
+  progress.max = Math.max(file.size, 1);
+  progress.value = 0;
+  progress.setAttribute('aria-label', `Upload of ${file.name}`);
+  const state = el('span', 'upload-state', 'Queued');
+  body.append(title, progress, state);
+  row.append(slot, body);
+  return { row, slot, progress, state };
+}
 
-  const gallery = document.getElementById('gallery');
-  if (gallery) {
-    document.getElementById('gallery-empty')?.remove();
-    const card = el('li', 'card');
-    const cardSlot = el('div', 'thumb');
-    cardSlot.append(el('span', 'pending', 'Thumbnail on its way…'));
-    const caption = el('div', 'caption');
-    const objectName = el('span', 'object-name', body.name.slice(body.name.lastIndexOf('/') + 1));
-    objectName.title = body.name;
-    caption.append(objectName, el('span', 'meta', 'just now'));
-    card.append(cardSlot, caption);
-    gallery.prepend(card);
-    pollThumbnail(body.name, body.generation, cardSlot);
+function percent(sent, total) {
+  return total > 0 ? Math.floor((sent / total) * 100) : 100;
+}
+
+/** Sends one file as its own POST /upload, reporting bytes sent; resolves with { status, body }. */
+function send(file, onProgress) {
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/upload');
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) onProgress(event.loaded, event.total);
+    });
+    xhr.addEventListener('load', () => {
+      let body;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = { status: 'error', error: `The server answered ${xhr.status}.` };
+      }
+      resolve({ status: xhr.status, body });
+    });
+    const failed = () =>
+      resolve({
+        status: 0,
+        body: { error: 'The upload did not reach the server. Check your connection and try again.' },
+      });
+    xhr.addEventListener('error', failed);
+    xhr.addEventListener('timeout', failed);
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}
+
+async function uploadOne(file, view, maxBytes) {
+  if (maxBytes > 0 && file.size > maxBytes) {
+    refuse(file, view, 'The file is larger than the size limit.');
+    return;
   }
+  view.row.classList.add('is-sending');
+  view.state.textContent = 'Sending… 0%';
+  view.slot.replaceChildren(el('span', 'pending', 'Sending…'));
+  let announced = 0;
+  const { status, body } = await send(file, (sent, total) => {
+    view.progress.max = total;
+    view.progress.value = sent;
+    const done = percent(sent, total);
+    view.state.textContent = `Sending… ${done}%`;
+    if (done >= announced + 50 && done < 100) {
+      announced = done;
+      announce(`${file.name}: ${done}% sent`);
+    }
+  });
+  view.row.classList.remove('is-sending');
+  if (status === 201 && body.status === 'uploaded') {
+    view.progress.value = view.progress.max;
+    view.row.classList.add('is-stored');
+    view.state.textContent = `Stored as ${body.name}`;
+    view.slot.replaceChildren(el('span', 'pending', 'Making the thumbnail…'));
+    announce(`${file.name} stored as ${body.name}`);
+    const slots = [view.slot];
+    const card = galleryCard(body);
+    if (card) slots.push(card);
+    pollThumbnail(body.name, body.generation, slots, () => announce(`${file.name}: thumbnail ready`));
+  } else {
+    refuse(file, view, body.error || `The upload failed (${status}).`);
+  }
+}
+
+/** A card for a stored upload at the top of this browser's gallery (when the page has one); returns its slot. */
+function galleryCard(body) {
+  const gallery = document.getElementById('gallery');
+  if (!gallery) return undefined;
+  document.getElementById('gallery-empty')?.remove();
+  const card = el('li', 'card');
+  const slot = el('div', 'thumb');
+  slot.append(el('span', 'pending', 'Thumbnail on its way…'));
+  const caption = el('div', 'caption');
+  const objectName = el('span', 'object-name', body.name.slice(body.name.lastIndexOf('/') + 1));
+  objectName.title = body.name;
+  caption.append(objectName, el('span', 'meta', 'just now'));
+  card.append(slot, caption);
+  gallery.prepend(card);
+  return slot;
+}
+
+function refuse(file, view, reason) {
+  view.row.classList.add('is-refused');
+  view.state.textContent = `Refused: ${reason}`;
+  view.slot.replaceChildren(el('span', 'pending', 'Not stored'));
+  announce(`${file.name} refused: ${reason}`);
+}
+
+/** Runs `jobs` (functions returning promises) at most `limit` at a time. */
+function runLimited(jobs, limit) {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await jobs[next++]();
+  };
+  return Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
 }
 
 function setup() {
-  // Thumbnails not made yet when the page was rendered (gallery, or after a no-JS upload).
-  for (const pending of document.querySelectorAll('[data-poll-name]')) {
+  // Thumbnails not made yet when the page was rendered (gallery cards).
+  for (const pending of document.querySelectorAll('.pending[data-poll-name]')) {
     const name = pending.getAttribute('data-poll-name');
     const generation = pending.getAttribute('data-poll-generation');
-    if (!name || !generation) continue;
-    if (pending.classList.contains('pending')) {
-      pollThumbnail(name, generation, pending.parentElement);
-    } else if (pending.id === 'flash') {
-      showResultSlot(name, generation);
-    }
+    if (name && generation) pollThumbnail(name, generation, pending.parentElement);
   }
 
   const form = document.getElementById('upload-form');
   const input = document.getElementById('file');
   const dropzone = document.getElementById('dropzone');
-  const fileName = document.getElementById('file-name');
+  const list = document.getElementById('uploads');
   const button = document.getElementById('upload-button');
-  if (!form || !input || !dropzone || !button) return;
+  if (!form || !input || !dropzone || !list) return;
   const maxBytes = Number(form.getAttribute('data-max-bytes'));
+  const parallel = Math.max(1, Number(form.getAttribute('data-parallel')) || 3);
 
-  const describeChoice = () => {
-    const file = input.files && input.files[0];
-    if (fileName) fileName.textContent = file ? `Selected: ${file.name}` : 'No file chosen';
+  // After a no-JavaScript upload the flash names the object: follow its thumbnail here too.
+  const flash = document.getElementById('flash');
+  const flashName = flash && flash.getAttribute('data-poll-name');
+  const flashGeneration = flash && flash.getAttribute('data-poll-generation');
+  if (flashName && flashGeneration) {
+    const view = uploadRow({ name: flashName, size: 1 });
+    view.progress.value = 1;
+    view.state.textContent = `Stored as ${flashName}`;
+    view.slot.replaceChildren(el('span', 'pending', 'Making the thumbnail…'));
+    list.append(view.row);
+    list.hidden = false;
+    pollThumbnail(flashName, flashGeneration, view.slot);
+  }
+
+  // With JavaScript: several files, sent as soon as they are chosen or dropped.
+  input.multiple = true;
+  input.required = false;
+  if (button) button.hidden = true;
+  const choice = document.getElementById('file-name');
+  const title = dropzone.querySelector('.link-like');
+  if (title) title.textContent = 'choose files';
+
+  const start = (files) => {
+    const chosen = Array.from(files);
+    if (chosen.length === 0) return;
+    if (choice) choice.textContent = `${chosen.length} file${chosen.length === 1 ? '' : 's'} chosen`;
+    list.hidden = false;
+    const views = chosen.map(uploadRow);
+    list.prepend(...views.map((view) => view.row));
+    announce(`Uploading ${chosen.length} file${chosen.length === 1 ? '' : 's'}`);
+    void runLimited(
+      chosen.map((file, i) => () => uploadOne(file, views[i], maxBytes)),
+      parallel,
+    ).then(() => {
+      input.value = '';
+    });
   };
-  input.addEventListener('change', describeChoice);
 
+  input.addEventListener('change', () => start(input.files || []));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    start(input.files || []);
+  });
   for (const type of ['dragenter', 'dragover']) {
     dropzone.addEventListener(type, (event) => {
       event.preventDefault();
@@ -129,65 +255,8 @@ function setup() {
   }
   dropzone.addEventListener('drop', (event) => {
     event.preventDefault();
-    if (event.dataTransfer && event.dataTransfer.files.length > 0) {
-      input.files = event.dataTransfer.files;
-      describeChoice();
-    }
+    if (event.dataTransfer) start(event.dataTransfer.files);
   });
-
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const file = input.files && input.files[0];
-    if (!file) {
-      showFlash('error', 'Choose an image to upload first.');
-      return;
-    }
-    if (maxBytes > 0 && file.size > maxBytes) {
-      showFlash('error', 'That file is larger than the size limit.');
-      return;
-    }
-    button.disabled = true;
-    button.textContent = 'Uploading…';
-    try {
-      const response = await fetch('/upload', {
-        method: 'POST',
-        body: new FormData(form),
-        headers: { Accept: 'application/json' },
-      });
-      let body;
-      try {
-        body = await response.json();
-      } catch {
-        body = { status: 'error', error: `The server answered ${response.status}.` };
-      }
-      if (response.status === 201 && body.status === 'uploaded') {
-        showFlash('success', `Uploaded ${file.name} as ${body.name}.`);
-        showResult(body);
-        form.reset();
-        describeChoice();
-      } else {
-        showFlash('error', body.error || `The upload failed (${response.status}).`);
-      }
-    } catch {
-      showFlash('error', 'The upload did not reach the server. Check your connection and try again.');
-    } finally {
-      button.disabled = false;
-      button.textContent = 'Upload';
-    }
-  });
-}
-
-/** After a no-JavaScript upload the flash names the object: show its thumbnail slot too. */
-function showResultSlot(name, generation) {
-  const result = document.getElementById('result');
-  if (!result) return;
-  const slot = el('div', 'thumb');
-  slot.append(el('span', 'pending', 'Making the thumbnail…'));
-  const details = el('dl');
-  details.append(el('dt', '', 'Stored as'), el('dd', '', name));
-  result.replaceChildren(slot, details);
-  result.hidden = false;
-  pollThumbnail(name, generation, slot);
 }
 
 setup();

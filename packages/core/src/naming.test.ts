@@ -81,6 +81,20 @@ describe('withCollisionSuffix', () => {
     assert.equal(withCollisionSuffix('20251203T15Z/photo.tar.gz', 1), '20251203T15Z/photo.tar-1.gz'));
   it('does not treat a dot in the folder as an extension', () =>
     assert.equal(withCollisionSuffix('a.b/photo', 1), 'a.b/photo-1'));
+  it('keeps a name at the length bound within it: the stem is cut, the suffix and extension kept', () => {
+    const base = `20251203T15Z/${safeFilename(`${'a'.repeat(300)}.jpeg`)}`;
+    for (const suffix of [1, 'deadbeef']) {
+      const out = withCollisionSuffix(base, suffix);
+      const segment = out.slice(out.lastIndexOf('/') + 1);
+      assert.equal(segment.length, MAX_FILENAME_BYTES, out);
+      assert.ok(segment.endsWith(`-${suffix}.jpeg`), out);
+      assert.ok(out.startsWith('20251203T15Z/aaa'));
+    }
+  });
+  it('does not leave a dot or dash before the suffix when it cuts the stem', () => {
+    const base = `${'a'.repeat(185)}._-xxxx.png`; // cut at 187 characters: inside `._-`
+    assert.equal(withCollisionSuffix(base, 'deadbeef'), `${'a'.repeat(185)}-deadbeef.png`);
+  });
 });
 
 describe('uploadObjectName', () => {

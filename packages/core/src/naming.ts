@@ -50,14 +50,18 @@ function splitExtension(name: string): { stem: string; ext: string } {
 
 /**
  * `photo.jpg`, 1 → `photo-1.jpg`; `photo.jpg`, 'a1b2' → `photo-a1b2.jpg` (0 or '' return the name unchanged).
- * The suffix goes on the last path segment.
+ * The suffix goes on the last path segment, which stays within MAX_FILENAME_BYTES: a long stem is cut to make
+ * room for the suffix (the extension is kept).
  */
 export function withCollisionSuffix(name: string, suffix: number | string): string {
   if (suffix === 0 || suffix === '') return name;
   const slash = name.lastIndexOf('/');
   const dir = name.slice(0, slash + 1);
   const { stem, ext } = splitExtension(name.slice(slash + 1));
-  return `${dir}${stem}-${suffix}${ext}`;
+  const tail = `-${suffix}${ext}`;
+  const room = Math.max(1, MAX_FILENAME_BYTES - tail.length);
+  const kept = stem.length > room ? stem.slice(0, room).replace(/[._-]+$/, '') || stem.slice(0, 1) : stem;
+  return `${dir}${kept}${tail}`;
 }
 
 /** Where an upload is stored: `<YYYYMMDDTHHZ>/<safe filename>` (UTC hour of `at`). */

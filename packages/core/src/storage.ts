@@ -11,7 +11,6 @@
  * create-only write that finds the object there may answer 403 instead of 412 (the order of the precondition and
  * the permission check is not documented). Either way the target is read again: present means `exists`.
  */
-import type { Readable } from 'node:stream';
 import {
   Storage,
   type Bucket,
@@ -19,6 +18,7 @@ import {
   type FileMetadata,
   type StorageOptions,
 } from '@google-cloud/storage';
+import { PassThrough, type Readable } from 'node:stream';
 import { nativeCrc32cValidator } from './crc32c.js';
 import { TransientError } from './errors.js';
 
@@ -236,7 +236,7 @@ export class StorageAdapter {
     try {
       const data = await this.bounded(
         what,
-        () => collect((stream = this.openReadStream(name, generation))),
+        () => collect((stream = this.file(name, generation).createReadStream())),
         () => stream?.destroy(),
       );
       return { status: 'ok', data };
@@ -244,11 +244,6 @@ export class StorageAdapter {
       if (storageErrorStatus(err) === 404) return { status: 'gone' };
       rethrowStorageError(err, what);
     }
-  }
-
-  /** A media stream of exactly this generation (errors are the client's; see `download` for mapped ones). */
-  openReadStream(name: string, generation: string | number): Readable {
-    return this.file(name, generation).createReadStream();
   }
 
   /** Metadata of the live object (or of one generation); undefined when there is none. */
@@ -332,6 +327,29 @@ export class StorageAdapter {
         typeof page.nextPageToken === 'string' && page.nextPageToken !== '' ? page.nextPageToken : undefined;
     } while (pageToken);
     return [...new Set(found)].sort();
+  }
+
+  /**
+   * The bytes of exactly this generation as a stream, for passing on as they arrive (no end-to-end checksum: a
+   * mismatch found at the end could not be taken back from a reader anyway). A transient failure is emitted as
+   * TransientError('storage_unavailable'); anything else (a 404 once the generation is gone) as the client's error.
+   */
+  openReadStream(name: string, generation: string | number): Readable {
+    const source = this.file(name, generation).createReadStream({ validation: false });
+    const out = new PassThrough();
+    source.once('error', (err) => {
+      out.destroy(
+        isTransientStorageError(err)
+          ? new TransientError(
+              'storage_unavailable',
+              `Cloud Storage unavailable during read of ${name}#${generation}: ${err.message}`,
+              { cause: err },
+            )
+          : err,
+      );
+    });
+    out.once('close', () => source.destroy());
+    return source.pipe(out);
   }
 }
 

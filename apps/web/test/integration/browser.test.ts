@@ -1,15 +1,15 @@
-// A real browser (Debian chromium via playwright-core) uploading through the page against the storage emulator.
+// A real browser (Debian chromium via playwright-core) using the page against the storage emulator; the test plays
+// the worker. Accessibility is checked with axe-core injected into the page.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Bucket } from '@google-cloud/storage';
-import { createThumbnail } from '@thumbnailer/core';
 import { startStack } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
-import { chromium, type Browser } from 'playwright-core';
-import { expectedThumbnailName } from '../../src/thumbnails.js';
-import { startWeb, type RunningApp } from './harness.js';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { makeThumbnail, startWeb, type RunningApp } from './harness.js';
 
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const CHROMIUM_ARGS = [
@@ -21,27 +21,56 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** Plays the worker: writes the thumbnail where the worker would, with its metadata. */
-async function makeThumbnail(bucket: Bucket, name: string): Promise<void> {
-  const file = bucket.file(name);
-  const [metadata] = await file.getMetadata();
-  const [source] = await file.download();
-  const thumbnail = await createThumbnail(source, { size: 100 });
-  const target = expectedThumbnailName('thumbnails/', {
-    name,
-    generation: String(metadata.generation),
-    created: new Date(String(metadata.timeCreated)),
-    contentType: String(metadata.contentType),
+/** axe-core's violations of serious or critical impact on the page as it is now (WCAG 2.x A/AA rules). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  // Through the DevTools protocol, so the page's CSP (no inline scripts) stays as it is.
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const { axe, document } = globalThis as unknown as {
+      axe: { run(context: unknown, options: unknown): Promise<unknown> };
+      document: unknown;
+    };
+    const result = (await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    })) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => n.target),
+    }));
   });
-  await bucket.file(target).save(thumbnail.data, {
-    resumable: false,
-    contentType: thumbnail.contentType,
-    metadata: {
-      metadata: { thumbnailOf: `gs://${bucket.name}/${name}`, sourceGeneration: String(metadata.generation) },
-    },
-  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.targets)}`);
 }
+
+/** A DataTransfer holding these files, built in the page as the browser makes one for a real drop. */
+async function dropFiles(page: Page, files: { name: string; type: string; data: Buffer }[]): Promise<void> {
+  const encoded = files.map((f) => ({ name: f.name, type: f.type, b64: f.data.toString('base64') }));
+  const dataTransfer = await page.evaluateHandle(`(() => {
+    const transfer = new DataTransfer();
+    for (const file of ${JSON.stringify(encoded)}) {
+      const bytes = Uint8Array.from(atob(file.b64), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], file.name, { type: file.type }));
+    }
+    return transfer;
+  })()`);
+  await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer });
+  assert.match((await page.locator('#dropzone').getAttribute('class')) ?? '', /is-dragover/);
+  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+}
+
+const imageLoaded = (page: Page, selector: string) =>
+  page.locator(selector).evaluateAll(
+    (nodes) =>
+      nodes.filter((node) => {
+        const img = node as unknown as { complete: boolean; naturalWidth: number };
+        return img.complete && img.naturalWidth > 0;
+      }).length,
+  );
 
 describe('the upload page in a real browser', () => {
   let stack: Awaited<ReturnType<typeof startStack>>;
@@ -66,98 +95,157 @@ describe('the upload page in a real browser', () => {
     await stack?.stop();
   });
 
-  test('uploads a JPEG through the file input, shows what was stored, then its thumbnail without a reload', async () => {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  test('three files dropped at once, one of them text: three progress bars, two thumbnails, one clear refusal, no axe violations', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
+    page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${web.base}/`);
-    assert.match(await page.locator('h1').innerText(), /Upload an image/);
-    await page.setInputFiles('#file', {
-      name: 'mountain.jpg',
-      mimeType: 'image/jpeg',
-      buffer: await fixture('landscape-jpeg'),
+    await dropFiles(page, [
+      { name: 'mountain.jpg', type: 'image/jpeg', data: await fixture('landscape-jpeg') },
+      { name: 'notes.txt', type: 'text/plain', data: await fixture('text') },
+      { name: 'tower.jpg', type: 'image/jpeg', data: await fixture('portrait-jpeg') },
+    ]);
+    await waitFor(async () => (await page.locator('#uploads .upload progress').count()) === 3, {
+      message: 'three rows, each with its own progress bar',
     });
-    assert.match(await page.locator('#file-name').innerText(), /mountain\.jpg/);
-    await page.click('#upload-button');
-    const flash = page.locator('#flash.flash-success');
-    await flash.waitFor();
-    assert.match(await flash.innerText(), /Uploaded mountain\.jpg as \d{8}T\d{2}Z\/mountain\.jpg/);
-    assert.match(await page.locator('#result').innerText(), /gs:\/\/.*mountain\.jpg/);
+    await page.locator('#uploads .upload.is-refused').waitFor();
+    await waitFor(async () => (await page.locator('#uploads .upload.is-stored').count()) === 2, {
+      message: 'two uploads stored',
+    });
+    const refused = page.locator('#uploads .upload.is-refused');
+    assert.match(
+      await refused.innerText(),
+      /notes\.txt[\s\S]*Refused: The file is not a supported raster image; accepted: JPEG/,
+    );
+    for (const row of await page.locator('#uploads .upload.is-stored').all()) {
+      assert.match(await row.innerText(), /Stored as \d{8}T\d{2}Z\/(mountain|tower)\.jpg/);
+      assert.equal(
+        await row
+          .locator('progress')
+          .evaluate(
+            (p) =>
+              (p as unknown as { value: number; max: number }).value ===
+              (p as unknown as { max: number }).max,
+          ),
+        true,
+        'a stored upload shows its bar full',
+      );
+    }
+    assert.match((await page.locator('#upload-status').textContent()) ?? '', /stored as|refused|thumbnail/);
 
     const [files] = await bucket.getFiles();
-    const stored = files.find((f) => f.name.endsWith('/mountain.jpg'));
-    assert.ok(stored, 'the upload is in the bucket');
-    await makeThumbnail(bucket, stored.name);
-    await page.locator('#result img').waitFor({ timeout: 15_000 });
-    await waitFor(
-      () =>
-        page.locator('#result img').evaluate((node) => {
-          const img = node as unknown as { complete: boolean; naturalWidth: number };
-          return img.complete && img.naturalWidth > 0;
-        }),
-      { message: 'the thumbnail image loads' },
-    );
-    assert.deepEqual(errors, [], 'no console errors (CSP violations included)');
-    await page.screenshot({ path: `${RESULTS}upload-success.png`, fullPage: true });
-
-    // Uploads from another tab show up in the gallery, with their thumbnails, after a reload.
-    await page.reload();
-    await page.locator('#gallery img').first().waitFor();
-    await page.screenshot({ path: `${RESULTS}upload-gallery.png`, fullPage: true });
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: `${RESULTS}upload-gallery-dark.png`, fullPage: true });
-    await page.close();
-  });
-
-  test('shows a clear error for a text file and stores nothing', async () => {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-    await page.goto(`${web.base}/`);
-    const before_ = (await bucket.getFiles())[0].length;
-    await page.setInputFiles('#file', {
-      name: 'notes.txt',
-      mimeType: 'text/plain',
-      buffer: await fixture('text'),
+    const stored = files.filter((f) => /\/(mountain|tower)\.jpg$/.test(f.name));
+    assert.equal(stored.length, 2, 'the two images are in the bucket, the text file is not');
+    for (const file of stored) await makeThumbnail(bucket, file.name);
+    await waitFor(async () => (await imageLoaded(page, '#uploads .upload img')) === 2, {
+      timeoutMs: 30_000,
+      message: 'both thumbnails appear and load without a reload',
     });
-    await page.click('#upload-button');
-    const flash = page.locator('#flash.flash-error');
-    await flash.waitFor();
-    assert.match(await flash.innerText(), /not a supported image/);
-    assert.equal((await bucket.getFiles())[0].length, before_);
-    await page.screenshot({ path: `${RESULTS}upload-error.png`, fullPage: true });
-    await page.close();
+    assert.deepEqual(
+      errors.filter((e) => !/status of 415/.test(e)),
+      [],
+      'no console errors but the refused upload’s 415 (CSP violations included)',
+    );
+    // From here on axe-core runs in the page (its own inline styles are refused by the CSP: console noise).
+    assert.deepEqual(await seriousViolations(page), [], 'the page with uploads, progress and a refusal');
+    await page.screenshot({ path: `${RESULTS}uploads-three-dropped.png`, fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.deepEqual(await seriousViolations(page), [], 'the same in dark mode');
+    await page.screenshot({ path: `${RESULTS}uploads-three-dropped-dark.png`, fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // After a reload this browser's gallery lists both, and a reload of a thumbnail is answered 304.
+    await page.reload();
+    await waitFor(async () => (await imageLoaded(page, '#gallery img')) === 2, {
+      message: 'the gallery shows both thumbnails after a reload',
+    });
+    assert.deepEqual(await seriousViolations(page), [], 'the gallery');
+    const src = (await page.locator('#gallery img').first().getAttribute('src')) ?? '';
+    const first = await page.goto(`${web.base}${src}`);
+    assert.equal(first?.status(), 200);
+    // What went over the wire (the page-level response of a revalidated reload reads 200, from the cache).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    const wire: { ifNoneMatch?: string; status?: number } = {};
+    cdp.on('Network.requestWillBeSentExtraInfo', (e) => (wire.ifNoneMatch = e.headers['If-None-Match']));
+    cdp.on('Network.responseReceivedExtraInfo', (e) => (wire.status = e.statusCode));
+    await page.reload();
+    assert.equal(wire.ifNoneMatch, first?.headers().etag, 'the reload asks with If-None-Match');
+    assert.equal(wire.status, 304, 'and is answered 304');
+    await context.close();
   });
 
-  test('accepts a file dropped on the drop zone and uploads it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  test("a second browser sees none of the first one's uploads, and gets 404 for their thumbnails", async () => {
+    const first = await browser.newContext();
+    const page = await first.newPage();
     await page.goto(`${web.base}/`);
-    const b64 = (await fixture('small-png')).toString('base64');
-    // Built in the page: a DataTransfer holding a File, as the browser makes for a real drop.
-    const dataTransfer = await page.evaluateHandle(`(() => {
-      const bytes = Uint8Array.from(atob('${b64}'), (c) => c.charCodeAt(0));
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
-      return transfer;
-    })()`);
-    await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer });
-    assert.match((await page.locator('#dropzone').getAttribute('class')) ?? '', /is-dragover/);
-    await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
-    assert.match(await page.locator('#file-name').innerText(), /Selected: dropped\.png/);
-    await page.click('#upload-button');
-    const flash = page.locator('#flash.flash-success');
-    await flash.waitFor();
-    assert.match(await flash.innerText(), /Uploaded dropped\.png as \d{8}T\d{2}Z\/dropped\.png/);
-    await page.close();
+    await page.setInputFiles('#file', {
+      name: 'secret.png',
+      mimeType: 'image/png',
+      buffer: await fixture('small-png'),
+    });
+    await page.locator('#uploads .upload.is-stored').waitFor();
+    const name =
+      /Stored as (\S+)/.exec(await page.locator('#uploads .upload.is-stored').innerText())?.[1] ?? '';
+    const thumbnail = await makeThumbnail(bucket, name);
+    await page.locator('#uploads .upload img').waitFor();
+    const url = (await page.locator('#uploads .upload img').getAttribute('src')) ?? '';
+    assert.ok(url.endsWith(encodeURIComponent(thumbnail.split('/').pop() ?? '')));
+
+    const second = await browser.newContext();
+    const other = await second.newPage();
+    await other.goto(`${web.base}/`);
+    assert.doesNotMatch(await other.content(), /secret\.png/);
+    assert.match(await other.locator('#gallery-empty').innerText(), /No uploads from this browser yet/);
+    assert.match(await other.locator('footer').innerText(), /Only you see your uploads/);
+    assert.equal((await other.goto(`${web.base}${url}`))?.status(), 404);
+    await first.close();
+    await second.close();
   });
 
-  test('works without JavaScript: the form posts, redirects and shows the flash message', async () => {
+  test('is keyboard-operable: Tab reaches the drop zone’s file input, whose picker takes several files', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${web.base}/`);
+    assert.deepEqual(await seriousViolations(page), [], 'the empty page');
+    for (
+      let i = 0;
+      i < 5 && (await page.evaluate('document.activeElement && document.activeElement.id')) !== 'file';
+      i += 1
+    ) {
+      await page.keyboard.press('Tab');
+    }
+    assert.equal(
+      await page.evaluate('document.activeElement && document.activeElement.id'),
+      'file',
+      'the file input takes focus',
+    );
+    const outline = await page.evaluate("getComputedStyle(document.getElementById('dropzone')).outlineStyle");
+    assert.equal(outline, 'solid', 'the drop zone shows where the focus is');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    assert.equal(chooser.isMultiple(), true);
+    await chooser.setFiles([
+      { name: 'key-1.png', mimeType: 'image/png', buffer: await fixture('small-png') },
+      { name: 'key-2.png', mimeType: 'image/png', buffer: await fixture('rgba-png') },
+    ]);
+    await waitFor(async () => (await page.locator('#uploads .upload.is-stored').count()) === 2, {
+      message: 'both chosen files are uploaded',
+    });
+    await context.close();
+  });
+
+  test('works without JavaScript: one file posts, redirects and shows the flash message', async () => {
     const context = await browser.newContext({
       javaScriptEnabled: false,
       viewport: { width: 420, height: 900 },
     });
     const page = await context.newPage();
     await page.goto(`${web.base}/`);
+    assert.equal(await page.locator('#file').getAttribute('multiple'), null, 'one file per form post');
     await page.setInputFiles('#file', {
       name: 'nojs.png',
       mimeType: 'image/png',
@@ -166,6 +254,11 @@ describe('the upload page in a real browser', () => {
     await page.click('#upload-button');
     await page.locator('#flash.flash-success').waitFor();
     assert.match(await page.locator('#flash.flash-success').innerText(), /nojs\.png/);
+    assert.match(
+      await page.locator('#gallery').innerText(),
+      /nojs\.png/,
+      'and lists it in this browser’s gallery',
+    );
     await page.screenshot({ path: `${RESULTS}upload-nojs-mobile.png`, fullPage: true });
     await context.close();
   });

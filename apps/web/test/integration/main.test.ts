@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { request } from 'node:http';
 import { freePort, startStack } from '@thumbnailer/emulators';
-import { fixture, waitFor } from '@thumbnailer/testkit';
+import { largeJpeg, waitFor } from '@thumbnailer/testkit';
+import { HEAD_BYTES } from '../../src/slow-clients.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -71,7 +72,7 @@ describe('main', () => {
         async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
         { timeoutMs: 20_000, message: 'web answers /healthz' },
       );
-      const image = await fixture('landscape-jpeg');
+      const image = await largeJpeg(800, 600);
       const boundary = 'sigtermboundary';
       const head = Buffer.from(
         `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.jpg"\r\n` +
@@ -98,11 +99,13 @@ describe('main', () => {
         req.on('error', reject);
       });
       req.write(head);
-      req.write(image.subarray(0, 1000));
+      // Past the head a body must show before it waits for an upload slot (slow-clients.ts).
+      const sent = HEAD_BYTES + 1000;
+      req.write(image.subarray(0, sent));
       await waitFor(() => output().stdout.includes('upload started'), { message: 'the upload is in flight' });
       child.kill('SIGTERM');
       await waitFor(() => output().stdout.includes('shutting down'), { message: 'shutdown begins' });
-      req.end(Buffer.concat([image.subarray(1000), tail]));
+      req.end(Buffer.concat([image.subarray(sent), tail]));
       const { status, body } = await response;
       assert.equal(status, 201, body);
       assert.equal((JSON.parse(body) as { status: string }).status, 'uploaded');
