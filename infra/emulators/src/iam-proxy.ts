@@ -38,6 +38,14 @@ export type StorageRequestCounts = Record<RequestClass, number> & {
   total: number;
 };
 
+/** One request the proxy received, as the identity sent it (the proxy's own lookups are not in it). */
+export interface ProxiedRequest {
+  method: string;
+  /** Path and query, decoded. */
+  path: string;
+  class: RequestClass;
+}
+
 export interface IamProxy {
   /** 'http://HOST:PORT' — the value for STORAGE_EMULATOR_HOST (or a client's apiEndpoint). */
   url: string;
@@ -46,6 +54,8 @@ export interface IamProxy {
   setOrder(order: IamOrder): void;
   /** Requests per class since the start or the last reset(). */
   counts(): StorageRequestCounts;
+  /** Every request since the start or the last reset(), in arrival order. */
+  requests(): readonly ProxiedRequest[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -162,11 +172,19 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
       total: 0,
     }) as StorageRequestCounts;
   let counts = emptyCounts();
+  let log: ProxiedRequest[] = [];
   let url = '';
 
-  const count = (cls: RequestClass): void => {
+  const count = (cls: RequestClass, req: IncomingMessage): void => {
     counts[cls] += 1;
     counts.total += 1;
+    let path = req.url ?? '/';
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // kept as sent
+    }
+    log.push({ method: req.method ?? 'GET', path, class: cls });
   };
 
   /** One request of the proxy's own, straight to the upstream: status and parsed JSON body. */
@@ -322,7 +340,7 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
       if (typeof name === 'string' && name !== '') object = name;
     }
     if (object === undefined) {
-      count('other');
+      count('other', req);
       throw new Refusal(
         `IAM proxy: could not classify ${req.method} ${req.url}: an upload that names no object`,
       );
@@ -342,11 +360,11 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       // The class of a refused write: an overwrite if the target is there.
-      count((await existing(target).catch(() => undefined)) ? 'overwrite' : 'create');
+      count((await existing(target).catch(() => undefined)) ? 'overwrite' : 'create', req);
       error.body = body;
       throw error;
     }
-    count(replaces ? 'overwrite' : 'create');
+    count(replaces ? 'overwrite' : 'create', req);
     forward(req, res, body, (status, headers) => {
       if (!route.resumable || status < 200 || status >= 300 || typeof headers.location !== 'string') return;
       const uploadId = new URLSearchParams(headers.location.split('?')[1] ?? '').get('upload_id');
@@ -360,7 +378,7 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
     route: Extract<Route, { kind: 'session' }>,
   ): Promise<void> => {
     const session = sessions.get(route.uploadId);
-    count(route.cancel ? 'other' : 'uploadData');
+    count(route.cancel ? 'other' : 'uploadData', req);
     if (!session)
       throw new Refusal(
         `IAM proxy: could not classify ${req.method} ${req.url}: an upload session not started through this proxy`,
@@ -380,12 +398,12 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
     const query = new URL(path, 'http://proxy.invalid').searchParams;
     switch (route.kind) {
       case 'unclassified':
-        count('other');
+        count('other', req);
         throw new Refusal(
           `IAM proxy: could not classify ${req.method} ${path} (${route.reason}); refused so that nothing passes unchecked`,
         );
       case 'checked':
-        count(route.class);
+        count(route.class, req);
         for (const check of route.checks) demand(check, route.bucket);
         forward(req, res, undefined);
         return;
@@ -458,8 +476,10 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
       order = next;
     },
     counts: () => ({ ...counts }),
+    requests: () => [...log],
     reset() {
       counts = emptyCounts();
+      log = [];
     },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {

@@ -29,6 +29,7 @@ export {
   type IamOrder,
   type IamProxy,
   type IamProxyOptions,
+  type ProxiedRequest,
   type StorageRequestCounts,
 } from './iam-proxy.js';
 export { classify, requestClasses, type RequestClass, type Route } from './iam-routes.js';

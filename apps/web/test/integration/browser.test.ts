@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Bucket } from '@google-cloud/storage';
-import { startStack } from '@thumbnailer/emulators';
+import { startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { makeThumbnail, startWeb, type RunningApp } from './harness.js';
@@ -73,7 +73,7 @@ const imageLoaded = (page: Page, selector: string) =>
   );
 
 describe('the upload page in a real browser', () => {
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: Stack;
   let bucket: Bucket;
   let web: RunningApp;
   let browser: Browser;
@@ -82,7 +82,7 @@ describe('the upload page in a real browser', () => {
     mkdirSync(RESULTS, { recursive: true });
     stack = await startStack();
     bucket = stack.storage().bucket(stack.provisioning.bucket);
-    web = await startWeb({ bucket });
+    web = await startWeb({ stack });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,

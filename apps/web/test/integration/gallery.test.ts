@@ -57,7 +57,7 @@ describe('who sees which upload', () => {
   describe('GALLERY=session (the default)', () => {
     let web: RunningApp;
     before(async () => {
-      web = await startWeb({ bucket, clock: () => new Date('2025-06-01T10:00:00Z') });
+      web = await startWeb({ stack: counted.stack, clock: () => new Date('2025-06-01T10:00:00Z') });
     });
     after(() => web?.close());
 
@@ -129,7 +129,7 @@ describe('who sees which upload', () => {
   describe('thumbnail caching', () => {
     let web: RunningApp;
     before(async () => {
-      web = await startWeb({ bucket, clock: () => new Date('2025-06-01T11:00:00Z') });
+      web = await startWeb({ stack: counted.stack, clock: () => new Date('2025-06-01T11:00:00Z') });
     });
     after(() => web?.close());
 
@@ -157,12 +157,12 @@ describe('who sees which upload', () => {
   describe('GALLERY=public', () => {
     test("lists the bucket's recent uploads to anyone, newest first, with their thumbnails served to anyone", async () => {
       const clock = () => new Date('2025-07-01T08:30:00Z');
-      const uploader = await startWeb({ bucket, clock });
+      const uploader = await startWeb({ stack: counted.stack, clock });
       const older = await uploadAs(uploader, '', 'public-older.png');
       const newer = await uploadAs(uploader, '', 'public-newer.png');
       await uploader.close();
       const thumbnail = await makeThumbnail(bucket, newer.name);
-      const web = await startWeb({ bucket, clock, env: { GALLERY: 'public' } });
+      const web = await startWeb({ stack: counted.stack, clock, env: { GALLERY: 'public' } });
       try {
         const html = await page(web);
         const cards = [...html.matchAll(/class="object-name" title="([^"]+)"/g)].map((m) => m[1]);
@@ -192,7 +192,7 @@ describe('who sees which upload', () => {
       }
       // Last in name order as in time: a gallery that read only the first names would miss it.
       await bucket.file(`${hour}/zz-newest.png`).save(png, { resumable: false, contentType: 'image/png' });
-      const web = await startWeb({ bucket, clock, env: { GALLERY: 'public' } });
+      const web = await startWeb({ stack: counted.stack, clock, env: { GALLERY: 'public' } });
       try {
         const cold = await counted.requestsDuring(() => page(web));
         const cards = [...cold.result.matchAll(/class="object-name" title="([^"]+)"/g)].map((m) => m[1]);
@@ -219,7 +219,7 @@ describe('who sees which upload', () => {
 
     test("shows this instance's own upload on the next page view, before its snapshot is refreshed", async () => {
       const web = await startWeb({
-        bucket,
+        stack: counted.stack,
         clock: () => new Date('2025-09-03T07:00:00Z'),
         env: { GALLERY: 'public' },
       });
@@ -236,7 +236,7 @@ describe('who sees which upload', () => {
   describe('GALLERY=off', () => {
     test('lists no uploads and says so, and serves thumbnails only to the browser that uploaded them', async () => {
       const web = await startWeb({
-        bucket,
+        stack: counted.stack,
         clock: () => new Date('2025-10-04T12:00:00Z'),
         env: { GALLERY: 'off' },
       });
@@ -267,7 +267,7 @@ describe('who sees which upload', () => {
     };
 
     test('off (the default off Cloud Run): a client that sends its own X-Forwarded-For is still rate limited', async () => {
-      const web = await startWeb({ bucket, env: { RATE_LIMIT_PER_MINUTE: '2' } });
+      const web = await startWeb({ stack: counted.stack, env: { RATE_LIMIT_PER_MINUTE: '2' } });
       try {
         const statuses = [];
         for (const [i, address] of ['198.51.100.1', '198.51.100.2', '198.51.100.3'].entries()) {
@@ -283,7 +283,10 @@ describe('who sees which upload', () => {
     });
 
     test('one hop: the address the proxy appended is the client, for the rate limit and the logs', async () => {
-      const web = await startWeb({ bucket, env: { RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: '1' } });
+      const web = await startWeb({
+        stack: counted.stack,
+        env: { RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: '1' },
+      });
       try {
         const statuses = [];
         for (const [i, address] of ['203.0.113.7', '203.0.113.7', '203.0.113.7', '203.0.113.8'].entries()) {

@@ -1,10 +1,10 @@
-// Starts a web app on an ephemeral port against the storage emulator, with a log sink tests can read, and counts
-// the storage requests it makes (from the emulator's request log).
+// Starts a web app on an ephemeral port as the web identity (through its IAM proxy), with a log sink tests can
+// read, and counts the storage requests it makes (from that proxy's request log).
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Bucket } from '@google-cloud/storage';
 import { createLogger, createThumbnail, StorageAdapter, type Clock } from '@thumbnailer/core';
-import { startStack } from '@thumbnailer/emulators';
+import { startStack, type ProxiedRequest, type Stack } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -19,68 +19,39 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export interface StorageRequest {
-  method: string;
-  path: string;
-  status: number;
-  bytes: number;
-}
+export type StorageRequest = ProxiedRequest;
 
-// fake-gcs-server logs each request: `… "GET /storage/v1/b/bucket/o?prefix=x HTTP/1.1" 200 825`.
-const REQUEST_LINE = /"([A-Z]+) (\S+) HTTP\/[\d.]+\\?" (\d{3}) (\d+)/;
-
-/** startStack() whose storage emulator's request log is kept, to count what an action costs. */
+/**
+ * startStack() plus a way to see what an action costs in storage requests: the web identity's IAM proxy records
+ * every request the web app sends (never the proxy's own lookups, never the test's own admin requests).
+ */
 export async function startCountedStack() {
-  const seen: StorageRequest[] = [];
-  const stack = await startStack(
-    {},
-    {
-      onLog: (source, line) => {
-        const match = source === 'storage' ? REQUEST_LINE.exec(line) : null;
-        if (match)
-          seen.push({
-            method: match[1] ?? '',
-            path: decodeURIComponent(match[2] ?? ''),
-            status: Number(match[3]),
-            bytes: Number(match[4]),
-          });
-      },
-    },
-  );
+  const stack = await startStack();
   const bucket = stack.storage().bucket(stack.provisioning.bucket);
-  let marks = 0;
-  /** Makes a request of the test's own and waits until the emulator logged it: every earlier one is logged too. */
-  async function mark(): Promise<number> {
-    const name = `count-mark-${++marks}`;
-    await bucket
-      .file(name)
-      .getMetadata()
-      .catch(() => undefined);
-    return waitFor(
-      () => {
-        const index = seen.findIndex((r) => r.path.includes(name));
-        return index >= 0 ? index : undefined;
-      },
-      { message: 'the emulator logged the mark request' },
-    );
-  }
-  /** The storage requests made while `action` ran (none of the test's own may run meanwhile). */
+  const proxy = stack.identities.web;
+  /** The storage requests the web app made while `action` ran. */
   async function requestsDuring<T>(
     action: () => Promise<T>,
   ): Promise<{ result: T; requests: StorageRequest[] }> {
-    const start = (await mark()) + 1;
+    const start = proxy.requests().length;
     const result = await action();
-    const end = await mark();
-    return { result, requests: seen.slice(start, end) };
+    return { result, requests: proxy.requests().slice(start) };
   }
   return { stack, bucket, requestsDuring };
 }
 
+/**
+ * The web app in process, reaching storage as the web identity does in production: through the stack's IAM proxy
+ * for `web` (the roles infra/terraform grants it). `bucket` overrides that (e.g. through a fault proxy);
+ * neither → UPLOAD_BUCKET unset.
+ */
 export async function startWeb(options: {
-  bucket: Bucket | undefined;
+  stack?: Stack;
+  bucket?: Bucket;
   env?: Record<string, string>;
   clock?: Clock;
 }): Promise<RunningApp> {
+  const bucket = options.bucket ?? options.stack?.storageFor('web').bucket(options.stack.provisioning.bucket);
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -91,14 +62,14 @@ export async function startWeb(options: {
     },
   });
   const config = loadConfig({
-    ...(options.bucket ? { UPLOAD_BUCKET: options.bucket.name } : {}),
+    ...(bucket ? { UPLOAD_BUCKET: bucket.name } : {}),
     ...options.env,
   });
   const slots = new UploadSlots(config.maxConcurrentUploads);
   const app = createApp({
     config,
     logger: createLogger({ service: 'web', destination: sink, level: 'debug' }),
-    storage: options.bucket ? new StorageAdapter(options.bucket) : undefined,
+    storage: bucket ? new StorageAdapter(bucket) : undefined,
     sessionSecret: 'integration-test-secret-0123456789',
     uploadSlots: slots,
     ...(options.clock ? { clock: options.clock } : {}),

@@ -61,7 +61,7 @@ describe('main', () => {
     const stack = await startStack();
     const port = await freePort();
     const { child, exited, output } = run({
-      ...stack.env,
+      ...stack.envFor('web'),
       PORT: String(port),
       LOG_LEVEL: 'debug',
       UPLOAD_BUCKET: stack.provisioning.bucket,

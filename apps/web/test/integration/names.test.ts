@@ -34,7 +34,7 @@ describe('upload names', () => {
   before(async () => {
     counted = await startCountedStack();
     bucket = counted.bucket;
-    web = await startWeb({ bucket, clock: () => AT, env: { RATE_LIMIT_PER_MINUTE: '1000' } });
+    web = await startWeb({ stack: counted.stack, clock: () => AT, env: { RATE_LIMIT_PER_MINUTE: '1000' } });
   });
   after(async () => {
     await web?.close();

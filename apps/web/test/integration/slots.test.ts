@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Bucket } from '@google-cloud/storage';
-import { startStack } from '@thumbnailer/emulators';
+import { startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture } from '@thumbnailer/testkit';
 import { objectNames, startWeb, upload, type RunningApp } from './harness.js';
 
 describe('upload slots', () => {
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: Stack;
   let bucket: Bucket;
   let web: RunningApp;
 
@@ -15,7 +15,7 @@ describe('upload slots', () => {
     stack = await startStack();
     bucket = stack.storage().bucket(stack.provisioning.bucket);
     web = await startWeb({
-      bucket,
+      stack,
       clock: () => new Date('2025-12-03T15:42:00Z'),
       env: { MAX_CONCURRENT_UPLOADS: '1' },
     });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Bucket } from '@google-cloud/storage';
-import { startStack } from '@thumbnailer/emulators';
+import { startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture, largeJpeg, waitFor } from '@thumbnailer/testkit';
 import { HEAD_BYTES } from '../../src/slow-clients.js';
 import { startWeb, upload } from './harness.js';
@@ -59,7 +59,7 @@ function slowClient(base: string, data: Buffer, first: number, trickle: boolean)
 }
 
 describe('slow clients', () => {
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: Stack;
   let bucket: Bucket;
   let big: Buffer;
 
@@ -74,7 +74,7 @@ describe('slow clients', () => {
   });
 
   test('eight clients trickling their bodies hold connections while a normal upload completes; they get 408 and close', async () => {
-    const web = await startWeb({ bucket });
+    const web = await startWeb({ stack });
     try {
       const slow = Array.from({ length: 8 }, () => slowClient(web.base, big, 200, true));
       await waitFor(() => slow.every((c) => c.socket.bytesWritten > 200), {
@@ -103,7 +103,7 @@ describe('slow clients', () => {
   });
 
   test('bodies that stall once they hold every slot give the slots back, and the upload queued behind them completes', async () => {
-    const web = await startWeb({ bucket });
+    const web = await startWeb({ stack });
     try {
       const stalled = Array.from({ length: web.slots.size }, () =>
         slowClient(web.base, big, HEAD_BYTES + 2048, false),
@@ -124,7 +124,7 @@ describe('slow clients', () => {
   });
 
   test('clients that hang up while queued for a slot give it back: the slot count returns to zero and uploads go on', async () => {
-    const web = await startWeb({ bucket, env: { MAX_CONCURRENT_UPLOADS: '1' } });
+    const web = await startWeb({ stack, env: { MAX_CONCURRENT_UPLOADS: '1' } });
     try {
       const holder = slowClient(web.base, big, HEAD_BYTES + 2048, false);
       await waitFor(() => web.slots.inUse === 1, { message: 'one stalled body holds the only slot' });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Storage, type Bucket } from '@google-cloud/storage';
-import { startFaultProxy, startStack } from '@thumbnailer/emulators';
+import { startFaultProxy, startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture } from '@thumbnailer/testkit';
 import { expectedThumbnailName } from '../../src/thumbnails.js';
 import { cookiesAfter, objectNames, startWeb, upload, type RunningApp } from './harness.js';
@@ -11,14 +11,14 @@ const AT = new Date('2025-12-03T15:42:00Z');
 const FOLDER = '20251203T15Z';
 
 describe('the upload frontend against the storage emulator', () => {
-  let stack: Awaited<ReturnType<typeof startStack>>;
+  let stack: Stack;
   let bucket: Bucket;
   let web: RunningApp;
 
   before(async () => {
     stack = await startStack();
     bucket = stack.storage().bucket(stack.provisioning.bucket);
-    web = await startWeb({ bucket, clock: () => AT, env: { MAX_UPLOAD_BYTES: String(2 * 1024 * 1024) } });
+    web = await startWeb({ stack, clock: () => AT, env: { MAX_UPLOAD_BYTES: String(2 * 1024 * 1024) } });
   });
   after(async () => {
     await web?.close();
@@ -317,7 +317,7 @@ describe('the upload frontend against the storage emulator', () => {
   });
 
   test('answers 429 with a clear message once a client exceeds RATE_LIMIT_PER_MINUTE', async () => {
-    const limited = await startWeb({ bucket, clock: () => AT, env: { RATE_LIMIT_PER_MINUTE: '2' } });
+    const limited = await startWeb({ stack, clock: () => AT, env: { RATE_LIMIT_PER_MINUTE: '2' } });
     try {
       const data = await fixture('small-png');
       assert.equal((await upload(limited.base, { filename: 'r1.png', data })).status, 201);
@@ -335,7 +335,8 @@ describe('the upload frontend against the storage emulator', () => {
   });
 
   test('answers 503 and stores nothing while storage refuses connections or answers 503', async () => {
-    const proxy = await startFaultProxy(stack.storageHost);
+    // Between the web app and its IAM proxy: the outage is seen under the deployed permissions.
+    const proxy = await startFaultProxy(stack.identities.web.url);
     const viaProxy = new Storage({
       apiEndpoint: proxy.url,
       projectId: stack.projectId,
@@ -362,7 +363,7 @@ describe('the upload frontend against the storage emulator', () => {
   });
 
   test('without UPLOAD_BUCKET serves a 503 page without a form and refuses uploads with 503', async () => {
-    const unconfigured = await startWeb({ bucket: undefined });
+    const unconfigured = await startWeb({});
     try {
       const page = await fetch(`${unconfigured.base}/`);
       assert.equal(page.status, 503);
