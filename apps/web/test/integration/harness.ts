@@ -5,7 +5,6 @@ import { Writable } from 'node:stream';
 import type { Bucket } from '@google-cloud/storage';
 import { createLogger, createThumbnail, StorageAdapter, type Clock } from '@thumbnailer/core';
 import { startStack, type ProxiedRequest, type Stack } from '@thumbnailer/emulators';
-import { waitFor } from '@thumbnailer/testkit';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { boundSlowClients } from '../../src/slow-clients.js';

@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { Bucket } from '@google-cloud/storage';
 import { startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture, largeJpeg, waitFor } from '@thumbnailer/testkit';
 import { HEAD_BYTES } from '../../src/slow-clients.js';
@@ -60,12 +59,10 @@ function slowClient(base: string, data: Buffer, first: number, trickle: boolean)
 
 describe('slow clients', () => {
   let stack: Stack;
-  let bucket: Bucket;
   let big: Buffer;
 
   before(async () => {
     stack = await startStack();
-    bucket = stack.storage().bucket(stack.provisioning.bucket);
     big = await largeJpeg(800, 600); // more than HEAD_BYTES
     assert.ok(big.length > HEAD_BYTES + 4096);
   });
