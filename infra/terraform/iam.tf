@@ -1,5 +1,6 @@
 # One service account per role, each with only what it uses. No project-wide role is granted except the two that
-# Eventarc's Cloud Storage triggers require (push mode only, see eventarc.tf).
+# Eventarc's Cloud Storage triggers require (push mode only, see eventarc.tf) and the metric writer the Prometheus
+# sidecars need (below).
 
 resource "google_service_account" "web" {
   project      = var.project
@@ -49,4 +50,19 @@ resource "google_secret_manager_secret_iam_member" "web_session_secret" {
   secret_id = google_secret_manager_secret.session.secret_id
   role      = "roles/secretmanager.secretAccessor"
   member    = google_service_account.web.member
+}
+
+# web and worker: their Prometheus sidecars (monitoring.tf) write time series to Cloud Monitoring. The role writes
+# time series and their descriptors and reads no metric data; it has no binding narrower than the project (metrics
+# belong to the project, not to a resource).
+resource "google_project_iam_member" "web_metric_writer" {
+  project = var.project
+  role    = "roles/monitoring.metricWriter"
+  member  = google_service_account.web.member
+}
+
+resource "google_project_iam_member" "worker_metric_writer" {
+  project = var.project
+  role    = "roles/monitoring.metricWriter"
+  member  = google_service_account.worker.member
 }

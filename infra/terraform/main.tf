@@ -19,6 +19,7 @@ locals {
       "pubsub.googleapis.com",
       "iam.googleapis.com",
       "secretmanager.googleapis.com",
+      "monitoring.googleapis.com", # the Prometheus sidecars write here; dashboard and alert policies
     ],
     local.push ? ["eventarc.googleapis.com"] : [],
   ))

@@ -37,3 +37,8 @@ output "backfill_job" {
   description = "Run with: gcloud run jobs execute <name> --region <region> [--update-env-vars INPUT_FOLDER=gs://…/]"
   value       = google_cloud_run_v2_job.backfill.name
 }
+
+output "dashboard_url" {
+  description = "The Cloud Monitoring dashboard (Operating it, ../README.md)."
+  value       = "https://console.cloud.google.com/monitoring/dashboards/builder/${element(split("/", google_monitoring_dashboard.thumbnailer.id), 3)}?project=${var.project}"
+}

@@ -42,7 +42,10 @@ resource "google_cloud_run_v2_service" "web" {
       max_instance_count = var.web_max_instances
     }
 
+    execution_environment = "EXECUTION_ENVIRONMENT_GEN2" # what Google's Prometheus sidecar set-up specifies
+
     containers {
+      name  = "web"
       image = var.web_image
 
       ports {
@@ -99,12 +102,48 @@ resource "google_cloud_run_v2_service" "web" {
         period_seconds = 30
       }
     }
+
+    # The Managed Service for Prometheus collector (monitoring.tf): scrapes this instance's /metrics on 8080. No
+    # ports, so the app stays the one ingress container; it starts once the app has passed its startup probe.
+    containers {
+      name       = local.prometheus_sidecar.name
+      image      = var.prometheus_sidecar_image
+      depends_on = ["web"]
+
+      resources {
+        limits = {
+          cpu    = local.prometheus_sidecar.cpu
+          memory = local.prometheus_sidecar.memory
+        }
+        cpu_idle = true # request-based billing like the app (monitoring.tf says why)
+      }
+
+      startup_probe {
+        tcp_socket {
+          port = local.prometheus_sidecar.health_port
+        }
+        period_seconds    = 2
+        failure_threshold = 15
+      }
+
+      liveness_probe {
+        http_get {
+          path = "/liveness"
+          port = local.prometheus_sidecar.health_port
+        }
+        # The collector holds each probe ~5 s: Cloud Run gives a container CPU during its probes, so even a
+        # request-billed instance gets a slice every 30 s to scrape and flush.
+        period_seconds  = 30
+        timeout_seconds = 10
+      }
+    }
   }
 
   depends_on = [
     google_project_service.apis,
     google_secret_manager_secret_version.session,
     google_secret_manager_secret_iam_member.web_session_secret,
+    google_project_iam_member.web_metric_writer,
   ]
 }
 
@@ -138,7 +177,10 @@ resource "google_cloud_run_v2_service" "worker" {
       max_instance_count = var.worker_max_instances
     }
 
+    execution_environment = "EXECUTION_ENVIRONMENT_GEN2" # what Google's Prometheus sidecar set-up specifies
+
     containers {
+      name  = "worker"
       image = var.worker_image
 
       ports {
@@ -197,12 +239,48 @@ resource "google_cloud_run_v2_service" "worker" {
         period_seconds = 30
       }
     }
+
+    # The Managed Service for Prometheus collector (monitoring.tf): scrapes this instance's /metrics on 8080. No
+    # ports, so the app stays the one ingress container; it starts once the app has passed its startup probe.
+    containers {
+      name       = local.prometheus_sidecar.name
+      image      = var.prometheus_sidecar_image
+      depends_on = ["worker"]
+
+      resources {
+        limits = {
+          cpu    = local.prometheus_sidecar.cpu
+          memory = local.prometheus_sidecar.memory
+        }
+        cpu_idle = local.push # the same billing as the worker: instance-based in pull mode
+      }
+
+      startup_probe {
+        tcp_socket {
+          port = local.prometheus_sidecar.health_port
+        }
+        period_seconds    = 2
+        failure_threshold = 15
+      }
+
+      liveness_probe {
+        http_get {
+          path = "/liveness"
+          port = local.prometheus_sidecar.health_port
+        }
+        # The collector holds each probe ~5 s: Cloud Run gives a container CPU during its probes, so even a
+        # request-billed instance gets a slice every 30 s to scrape and flush.
+        period_seconds  = 30
+        timeout_seconds = 10
+      }
+    }
   }
 
   depends_on = [
     google_project_service.apis,
     google_pubsub_subscription_iam_member.worker,
     google_storage_bucket_iam_member.worker,
+    google_project_iam_member.worker_metric_writer,
   ]
 }
 

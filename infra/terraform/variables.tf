@@ -94,3 +94,38 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "prometheus_sidecar_image" {
+  description = "Google's Managed Service for Prometheus collector for Cloud Run, run beside web and worker; pinned to a release (or a digest), never latest."
+  type        = string
+  default     = "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar:1.7.0"
+}
+
+variable "alert_notification_channels" {
+  description = "Cloud Monitoring notification channel ids (projects/<project>/notificationChannels/<id>) told about every alert; empty: the alerts open incidents in the console and notify nobody."
+  type        = list(string)
+  default     = []
+}
+
+variable "alert_oldest_unacked_seconds" {
+  description = "Alert when the oldest unacknowledged notification on the worker's subscription is older than this many seconds."
+  type        = number
+  default     = 900
+}
+
+variable "alert_latency_p95_seconds" {
+  description = "Alert when the 95th percentile of finalized → renditions written stays above this many seconds."
+  type        = number
+  default     = 60
+}
+
+variable "alert_error_ratio" {
+  description = "Alert when more than this share of the worker's events end in retry or error (0.05 = 5 %)."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.alert_error_ratio > 0 && var.alert_error_ratio < 1
+    error_message = "alert_error_ratio must be between 0 and 1."
+  }
+}

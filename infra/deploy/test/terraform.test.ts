@@ -203,12 +203,17 @@ describe('infra/terraform', () => {
     );
   });
 
-  it('grants bucket- and subscription-level roles only, except the two project roles Eventarc requires', () => {
+  it('grants bucket- and subscription-level roles only, except the two project roles Eventarc requires and the metric writer of each app', () => {
     const projectGrants = [...resourcesOfType(files, 'google_project_iam_member').values()];
     assert.deepEqual(
-      projectGrants.map((g) => `${String(g.role)} ${String(g.member)} ${String(g.count)}`).sort(),
+      projectGrants
+        .map((g) => `${String(g.role)} ${String(g.member)} ${isString(g.count) ? g.count : 'always'}`)
+        .sort(),
       [
         'roles/eventarc.eventReceiver ${google_service_account.eventarc[0].member} ${local.push ? 1 : 0}',
+        // The Prometheus sidecars write time series; the role exists at project level only.
+        'roles/monitoring.metricWriter ${google_service_account.web.member} always',
+        'roles/monitoring.metricWriter ${google_service_account.worker.member} always',
         'roles/pubsub.publisher ${local.gcs_service_agent} ${local.push ? 1 : 0}',
       ],
     );

@@ -67,12 +67,36 @@ export function strings(value: unknown): string[] {
   return [];
 }
 
+/**
+ * The outermost `${…}` interpolations of a string as hcl2json gives it (template text unescaped, so it may hold
+ * quotes and newlines). Each is a valid expression on its own, whatever text surrounds it. `$${` is literal text.
+ */
+export function interpolations(s: string): string[] {
+  const found: string[] = [];
+  let i = s.indexOf('${');
+  while (i !== -1) {
+    if (s[i - 1] === '$') {
+      i = s.indexOf('${', i + 2);
+      continue;
+    }
+    let depth = 0;
+    let j = i + 1;
+    for (; j < s.length; j += 1) {
+      if (s[j] === '{') depth += 1;
+      else if (s[j] === '}' && --depth === 0) break;
+    }
+    found.push(s.slice(i, j + 1));
+    i = s.indexOf('${', j + 1);
+  }
+  return found;
+}
+
 /** The references (var.x, local.y, google_x.y.attr, data.t.n.attr, each.value…) made by the expressions in a value. */
 export async function referencesIn(value: unknown): Promise<string[]> {
   const refs: string[] = [];
   for (const s of strings(value)) {
-    if (!s.includes('${')) continue;
-    for (const ref of await getReferencesInExpression('expr.tf', s)) refs.push(ref.value);
+    for (const expression of interpolations(s))
+      for (const ref of await getReferencesInExpression('expr.tf', expression)) refs.push(ref.value);
   }
   return refs;
 }
