@@ -9,6 +9,7 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { WebConfig } from './config.js';
 import { errorMiddleware, notFound } from './error-middleware.js';
+import type { WebMetrics } from './metrics.js';
 import { UploadError } from './errors.js';
 import { takeFlash } from './flash.js';
 import { uploadPage } from './page.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   sessionSecret: string;
   /** The upload slots (MAX_CONCURRENT_UPLOADS), when the caller wants to read them (metrics, tests). */
   uploadSlots?: UploadSlots;
+  /** Served on GET /metrics and fed by the upload route; none → no /metrics. */
+  metrics?: WebMetrics;
   /** Fixes the upload folder hour in tests. */
   clock?: Clock;
   imageLimits?: Partial<ImageLimits>;
@@ -46,6 +49,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.status(200).type('text/plain').send('ok');
   });
+  const { metrics } = deps;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.set('Content-Type', metrics.contentType).send(await metrics.text());
+    });
+  }
   app.use(deps.storage ? bucketRoutes({ ...deps, storage: deps.storage }) : notConfiguredRoutes());
   app.use(notFound);
   app.use(errorMiddleware(deps.config, deps.logger));
@@ -62,7 +71,16 @@ function bucketRoutes(deps: AppDeps & { storage: StorageAdapter }): Router {
   const router = express.Router();
   router.get('/', uploadPage(config, logger, visibility));
   router.use(
-    uploadRoute({ config, logger, storage, visibility, slots, clock, imageLimits: deps.imageLimits }),
+    uploadRoute({
+      config,
+      logger,
+      storage,
+      visibility,
+      slots,
+      clock,
+      imageLimits: deps.imageLimits,
+      metrics: deps.metrics,
+    }),
   );
   router.use(thumbnailRoutes({ config, logger, storage, finder, visibility }));
   return router;

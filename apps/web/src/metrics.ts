@@ -7,6 +7,7 @@
  * Names, types and labels are the contract's (../shared/CONTRACT.md); WEB_METRICS lists them for the deploy
  * checks, which compare the Cloud Monitoring dashboard and alerts against it.
  */
+import { STORAGE_OPS, type StorageOp } from '@thumbnailer/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
@@ -27,10 +28,6 @@ export const UPLOAD_STATUSES = [201, 400, 413, 415, 422, 429, 500, 503] as const
 export function statusLabel(status: number): string {
   return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other';
 }
-
-export const STORAGE_OPS = ['metadata_read', 'media_read', 'list', 'create', 'delete'] as const;
-/** One Cloud Storage request: a metadata read (stat), a media download, a listing page, an insert, a delete. */
-export type StorageOp = (typeof STORAGE_OPS)[number];
 
 export function isStorageOp(value: unknown): value is StorageOp {
   return typeof value === 'string' && (STORAGE_OPS as readonly string[]).includes(value);

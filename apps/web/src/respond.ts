@@ -20,6 +20,8 @@ export interface Answer {
 }
 
 export function deliver(req: Request, res: Response, answer: Answer): void {
+  // The outcome's status, also when a browser receives it as a 303 (metrics count outcomes, not redirects).
+  res.locals.outcomeStatus = answer.status;
   if (wantsJson(req)) {
     res.status(answer.status).json(answer.json);
   } else if (answer.flash) {

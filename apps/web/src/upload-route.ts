@@ -20,6 +20,7 @@ import type { WebConfig } from './config.js';
 import { UploadError } from './errors.js';
 import { multipartParser } from './multipart.js';
 import { deliver } from './respond.js';
+import type { WebMetrics } from './metrics.js';
 import { receiveUpload } from './slow-clients.js';
 import type { UploadSlots } from './slots.js';
 import { sourceInfo } from './thumbnails.js';
@@ -34,6 +35,22 @@ export interface UploadRouteDeps {
   slots: UploadSlots;
   clock: Clock;
   imageLimits: Partial<ImageLimits> | undefined;
+  metrics: WebMetrics | undefined;
+}
+
+/** Counts every answered upload by its outcome's status, with its bytes and time from arrival (slot wait included). */
+function countUpload(metrics: WebMetrics | undefined) {
+  return (req: Request, res: Response, next: () => void): void => {
+    const began = performance.now();
+    res.once('finish', () => {
+      metrics?.upload({
+        status: Number(res.locals.outcomeStatus ?? res.statusCode),
+        ...(req.file ? { bytes: req.file.size } : {}),
+        seconds: (performance.now() - began) / 1000,
+      });
+    });
+    next();
+  };
 }
 
 /** Per client address (req.ip: TRUST_PROXY decides how far X-Forwarded-For is believed), per instance. */
@@ -121,6 +138,7 @@ export function uploadRoute(deps: UploadRouteDeps): Router {
   };
   router.post(
     '/upload',
+    countUpload(deps.metrics),
     uploadRateLimit(config),
     receiveUpload(deps.slots, (req, res, head, done) => {
       logger.debug({ bytes: req.get('content-length') }, 'upload started');

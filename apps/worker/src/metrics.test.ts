@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { STORAGE_OPS } from '@thumbnailer/core';
 import { parseExposition, sampleValue, samplesOf, type Exposition } from '@thumbnailer/testkit';
 import { register as globalRegistry } from 'prom-client';
 import {
   createWorkerMetrics,
   EVENT_OUTCOMES,
   SKIP_REASONS,
-  STORAGE_OPS,
   VIAS,
   WORKER_METRICS,
   skipReasonOf,

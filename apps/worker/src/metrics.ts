@@ -7,7 +7,7 @@
  * Names, types and labels are the contract's (../shared/CONTRACT.md); WORKER_METRICS lists them for the deploy
  * checks, which compare the Cloud Monitoring dashboard and alerts against it.
  */
-import type { ImageErrorCode } from '@thumbnailer/core';
+import { STORAGE_OPS, type ImageErrorCode, type StorageOp } from '@thumbnailer/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventSource } from './events.js';
 
@@ -58,10 +58,6 @@ const FILTER_REASONS = [
 /** `other`: anything that is not one of the codes above (never the free text itself). */
 export const SKIP_REASONS = [...IMAGE_REFUSALS, ...FILTER_REASONS, 'other'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
-
-export const STORAGE_OPS = ['metadata_read', 'media_read', 'list', 'create', 'delete'] as const;
-/** One Cloud Storage request: a metadata read (stat), a media download, a listing page, an insert, a delete. */
-export type StorageOp = (typeof STORAGE_OPS)[number];
 
 const member =
   <T extends string>(set: readonly T[]) =>

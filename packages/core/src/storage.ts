@@ -53,9 +53,16 @@ export interface ListOptions {
   endOffset?: string;
 }
 
+/** The Cloud Storage requests the adapter makes, by kind (the `op` label of `thumbnailer_storage_requests_total`). */
+export const STORAGE_OPS = ['metadata_read', 'media_read', 'list', 'create', 'delete'] as const;
+/** One Cloud Storage request: a metadata read (stat), a media download, a listing page, an insert, a delete. */
+export type StorageOp = (typeof STORAGE_OPS)[number];
+
 export interface StorageAdapterOptions {
   /** Longest one storage call may take before it fails as transient (default 30 s). */
   deadlineMs?: number;
+  /** Told of every request the adapter sends, whatever its answer (for metrics). */
+  onRequest?: (op: StorageOp) => void;
 }
 
 const DEFAULT_DEADLINE_MS = 30_000;
@@ -156,12 +163,14 @@ async function collect(stream: Readable): Promise<Buffer> {
 
 export class StorageAdapter {
   readonly #deadlineMs: number;
+  readonly #onRequest: (op: StorageOp) => void;
 
   constructor(
     readonly bucket: Bucket,
     options: StorageAdapterOptions = {},
   ) {
     this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.#onRequest = options.onRequest ?? (() => undefined);
   }
 
   get bucketName(): string {
@@ -178,7 +187,13 @@ export class StorageAdapter {
    * Runs one storage call under the deadline. `onTimeout` cancels what can be cancelled (a download stream);
    * whatever cannot be is abandoned to the client's own request timeout, and the caller moves on either way.
    */
-  private async bounded<T>(what: string, call: () => Promise<T>, onTimeout?: () => void): Promise<T> {
+  private async bounded<T>(
+    op: StorageOp,
+    what: string,
+    call: () => Promise<T>,
+    onTimeout?: () => void,
+  ): Promise<T> {
+    this.#onRequest(op);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -206,7 +221,7 @@ export class StorageAdapter {
   async createOnly(name: string, data: Buffer | string, options: WriteOptions = {}): Promise<CreateResult> {
     const file = this.file(name);
     try {
-      await this.bounded(`the write of ${name}`, () =>
+      await this.bounded('create', `the write of ${name}`, () =>
         file.save(data, {
           resumable: false,
           contentType: options.contentType,
@@ -235,6 +250,7 @@ export class StorageAdapter {
     let stream: Readable | undefined;
     try {
       const data = await this.bounded(
+        'media_read',
         what,
         () => collect((stream = this.file(name, generation).createReadStream())),
         () => stream?.destroy(),
@@ -250,7 +266,9 @@ export class StorageAdapter {
   async stat(name: string, generation?: string | number): Promise<StoredObject | undefined> {
     const what = `the metadata read of ${name}`;
     try {
-      const [metadata] = await this.bounded(what, () => this.file(name, generation).getMetadata());
+      const [metadata] = await this.bounded('metadata_read', what, () =>
+        this.file(name, generation).getMetadata(),
+      );
       return toStoredObject(this.bucketName, metadata);
     } catch (err) {
       if (storageErrorStatus(err) === 404) return undefined;
@@ -262,7 +280,7 @@ export class StorageAdapter {
   async delete(name: string, ifGenerationMatch?: string): Promise<DeleteResult> {
     const what = `the delete of ${name}`;
     try {
-      await this.bounded(what, () =>
+      await this.bounded('delete', what, () =>
         this.file(name).delete(
           ifGenerationMatch === undefined ? {} : { ifGenerationMatch: Number(ifGenerationMatch) },
         ),
@@ -288,7 +306,7 @@ export class StorageAdapter {
       let files: File[];
       let next: { pageToken?: string } | null | undefined;
       try {
-        [files, next] = await this.bounded(what, () =>
+        [files, next] = await this.bounded('list', what, () =>
           this.bucket.getFiles({
             prefix,
             autoPaginate: false,
@@ -314,7 +332,7 @@ export class StorageAdapter {
       const what = `the folder listing of ${prefix}`;
       let response: unknown;
       try {
-        [, , response] = await this.bounded(what, () =>
+        [, , response] = await this.bounded('list', what, () =>
           this.bucket.getFiles({ prefix, delimiter: '/', autoPaginate: false, maxResults: 1000, pageToken }),
         );
       } catch (err) {
@@ -335,6 +353,7 @@ export class StorageAdapter {
    * TransientError('storage_unavailable'); anything else (a 404 once the generation is gone) as the client's error.
    */
   openReadStream(name: string, generation: string | number): Readable {
+    this.#onRequest('media_read');
     const source = this.file(name, generation).createReadStream({ validation: false });
     const out = new PassThrough();
     source.once('error', (err) => {

@@ -7,6 +7,7 @@ import { createLogger, createThumbnail, StorageAdapter, type Clock } from '@thum
 import { startStack, type ProxiedRequest, type Stack } from '@thumbnailer/emulators';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { createWebMetrics, type WebMetrics } from '../../src/metrics.js';
 import { boundSlowClients } from '../../src/slow-clients.js';
 import { UploadSlots } from '../../src/slots.js';
 import { expectedThumbnailName } from '../../src/thumbnails.js';
@@ -15,6 +16,7 @@ export interface RunningApp {
   base: string;
   logs: Record<string, unknown>[];
   slots: UploadSlots;
+  metrics: WebMetrics;
   close(): Promise<void>;
 }
 
@@ -64,13 +66,18 @@ export async function startWeb(options: {
     ...(bucket ? { UPLOAD_BUCKET: bucket.name } : {}),
     ...options.env,
   });
+  // Wired as main.ts wires it: the slots gauge and the storage request counter feed the metrics.
   const slots = new UploadSlots(config.maxConcurrentUploads);
+  const metrics = createWebMetrics({ uploadSlotsInUse: () => slots.inUse });
   const app = createApp({
     config,
     logger: createLogger({ service: 'web', destination: sink, level: 'debug' }),
-    storage: bucket ? new StorageAdapter(bucket) : undefined,
+    storage: bucket
+      ? new StorageAdapter(bucket, { onRequest: (op) => metrics.storageRequest(op) })
+      : undefined,
     sessionSecret: 'integration-test-secret-0123456789',
     uploadSlots: slots,
+    metrics,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const server = boundSlowClients(app.listen(0, '127.0.0.1'), config.maxUploadBytes);
@@ -82,6 +89,7 @@ export async function startWeb(options: {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     logs,
     slots,
+    metrics,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
