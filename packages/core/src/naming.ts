@@ -140,9 +140,15 @@ export function renditionObjectName(
   const extension = EXTENSIONS[outputFormat(spec, sourceFormat)];
   if (spec.legacyName) return objectName(prefix, source, extension);
   if (!RENDITION_NAME.test(spec.name)) {
-    throw new TypeError(`a rendition name must match ${RENDITION_NAME.source}, got ${JSON.stringify(spec.name)}`);
+    throw new TypeError(
+      `a rendition name must match ${RENDITION_NAME.source}, got ${JSON.stringify(spec.name)}`,
+    );
   }
-  return objectName(prefix, source, `${spec.name}-${specHash(canonicalSpec(spec, sourceFormat))}.${extension}`);
+  return objectName(
+    prefix,
+    source,
+    `${spec.name}-${specHash(canonicalSpec(spec, sourceFormat))}.${extension}`,
+  );
 }
 
 const RENDITION_NAME = /^[a-z][a-z0-9-]{0,31}$/;

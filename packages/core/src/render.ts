@@ -135,7 +135,10 @@ async function decode(
   }
   const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.height % pages !== 0) {
-    throw new ImageError('corrupt_image', `The animation's ${pages} frames do not divide its ${info.height} rows.`);
+    throw new ImageError(
+      'corrupt_image',
+      `The animation's ${pages} frames do not divide its ${info.height} rows.`,
+    );
   }
   return {
     data,
@@ -165,7 +168,9 @@ async function attentionWindow(
   const shrink = Math.min(frame.width / size.width, frame.height / size.height);
   const scaledWidth = rint(frame.width / shrink);
   const scaledHeight = rint(frame.height / shrink);
-  const { info } = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: frame.channels } })
+  const { info } = await sharp(frame.data, {
+    raw: { width: frame.width, height: frame.height, channels: frame.channels },
+  })
     .timeout({ seconds })
     .resize(size.width, size.height, { fit: 'cover', position: 'attention' })
     .raw()
@@ -206,7 +211,12 @@ async function renderOne(
     if (window.scaledWidth !== width || window.scaledHeight !== height) {
       pipeline = pipeline.resize(window.scaledWidth, window.scaledHeight, { fit: 'fill' });
     }
-    pipeline = pipeline.extract({ left: window.left, top: window.top, width: size.width, height: size.height });
+    pipeline = pipeline.extract({
+      left: window.left,
+      top: window.top,
+      width: size.width,
+      height: size.height,
+    });
   } else if (spec.fit === 'cover') {
     pipeline = pipeline.resize(size.width, size.height, { fit: 'cover', position: 'attention' });
   } else if (size.width !== width || size.height !== height) {
@@ -242,7 +252,8 @@ function selected(specs: readonly RenditionSpec[], only: Iterable<string> | unde
   if (only === undefined) return [...specs];
   const wanted = new Set(only);
   for (const name of wanted) {
-    if (!names.has(name)) throw new RangeError(`only names ${JSON.stringify(name)}, which is not among the specs`);
+    if (!names.has(name))
+      throw new RangeError(`only names ${JSON.stringify(name)}, which is not among the specs`);
   }
   return specs.filter((s) => wanted.has(s.name));
 }

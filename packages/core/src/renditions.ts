@@ -98,7 +98,10 @@ function parseItem(item: string, thumbnailSize: number): RenditionSpec {
   const once = (kind: keyof typeof given, option: string): void => {
     const previous = given[kind];
     if (previous !== undefined) {
-      fail(item, `give the ${kind} at most once, got ${JSON.stringify(previous)} and ${JSON.stringify(option)}`);
+      fail(
+        item,
+        `give the ${kind} at most once, got ${JSON.stringify(previous)} and ${JSON.stringify(option)}`,
+      );
     }
     given[kind] = option;
   };
@@ -113,7 +116,8 @@ function parseItem(item: string, thumbnailSize: number): RenditionSpec {
     } else if (q) {
       once('quality', option);
       quality = Number(q[1]);
-      if (quality < 1 || quality > 100) fail(item, `the quality must be q1…q100, got ${JSON.stringify(option)}`);
+      if (quality < 1 || quality > 100)
+        fail(item, `the quality must be q1…q100, got ${JSON.stringify(option)}`);
     } else {
       fail(item, `an option must be ${OPTIONS_LABEL}, got ${JSON.stringify(option)}`);
     }
@@ -129,7 +133,10 @@ function parseItem(item: string, thumbnailSize: number): RenditionSpec {
     ...(format !== undefined ? { format } : {}),
     ...(quality !== undefined ? { quality } : {}),
     legacyName:
-      fit !== 'cover' && format === undefined && quality === undefined && isLegacy(name, width, height, thumbnailSize),
+      fit !== 'cover' &&
+      format === undefined &&
+      quality === undefined &&
+      isLegacy(name, width, height, thumbnailSize),
   };
 }
 
@@ -152,7 +159,8 @@ export function parseRenditions(value: string, thumbnailSize = DEFAULT_THUMBNAIL
       throw new ConfigError(VARIABLE, `${VARIABLE} has an empty item, got ${JSON.stringify(value)}`);
     }
     const spec = parseItem(item, thumbnailSize);
-    if (specs.some((s) => s.name === spec.name)) fail(item, `the name ${JSON.stringify(spec.name)} is used twice`);
+    if (specs.some((s) => s.name === spec.name))
+      fail(item, `the name ${JSON.stringify(spec.name)} is used twice`);
     specs.push(spec);
   }
   return specs;

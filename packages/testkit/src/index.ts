@@ -1,2 +1,3 @@
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export { fixture, FIXTURES, largeJpeg, MARKER, type FixtureName, type FixtureInfo } from './fixtures.js';
+export { corpusImage, corpusImageNames, corpusImagesDir } from './corpus.js';
