@@ -51,7 +51,6 @@ export {
   type RenditionSize,
 } from './render.js';
 export { placeholdersOf, type Placeholders, type RawFrame } from './placeholders.js';
-export { DEFAULT_QUALITY } from './encode.js';
 export * from './idempotency.js';
 export * from './storage.js';
 export * from './logging.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from 'thumbhash';
-import { dominantColor, placeholdersOf, type RawFrame } from './placeholders.js';
+import { PLACEHOLDER_EDGE, dominantColor, placeholdersOf, smallRgba, type RawFrame } from './placeholders.js';
 
 /** RGBA pixels: `count` pixels of each colour, in order. */
 function rgba(...runs: [count: number, pixel: [number, number, number, number]][]): Uint8Array {
@@ -40,15 +40,36 @@ describe('dominantColor', () => {
   });
 });
 
+describe('smallRgba', () => {
+  it(`shrinks to at most ${PLACEHOLDER_EDGE} px a side, keeping the aspect`, () => {
+    const small = smallRgba(frame(1600, 400, 3, [1, 2, 3]));
+    assert.deepEqual([small.width, small.height], [PLACEHOLDER_EDGE, PLACEHOLDER_EDGE / 4]);
+    assert.deepEqual([...small.rgba.subarray(0, 4)], [1, 2, 3, 255]);
+  });
+
+  it('never enlarges a small frame', () => {
+    const small = smallRgba(frame(10, 5, 4, [9, 8, 7, 6]));
+    assert.deepEqual([small.width, small.height, small.rgba.length], [10, 5, 200]);
+  });
+
+  it('lends no colour from transparent pixels when it averages', () => {
+    const data = Buffer.alloc(64 * 4);
+    for (let x = 1; x < 64; x += 2) data.set([255, 0, 0, 255], x * 4); // opaque red between transparent black
+    const small = smallRgba({ data, width: 64, height: 1, channels: 4 });
+    assert.equal(small.width, 32);
+    assert.deepEqual([...small.rgba.subarray(0, 4)], [255, 0, 0, 128]);
+  });
+});
+
 describe('placeholdersOf', () => {
   const cases: [string, RawFrame, number][] = [
-    ['an RGB frame over 100 px, shrunk first', frame(400, 100, 3, [10, 120, 250]), 4],
-    ['a small RGB frame, given alpha in place', frame(60, 30, 3, [10, 120, 250]), 2],
-    ['a small RGBA frame, used as it is', frame(30, 60, 4, [10, 120, 250, 255]), 0.5],
+    ['a large RGB frame', frame(1600, 400, 3, [10, 120, 250]), 4],
+    ['a small RGB frame', frame(24, 12, 3, [10, 120, 250]), 2],
+    ['an RGBA frame', frame(300, 600, 4, [10, 120, 250, 255]), 0.5],
   ];
   for (const [what, input, aspect] of cases) {
-    it(`hashes ${what} to its aspect and colour`, async () => {
-      const { thumbhash, dominantColor: colour } = await placeholdersOf(input);
+    it(`hashes ${what} to its aspect and colour`, () => {
+      const { thumbhash, dominantColor: colour } = placeholdersOf(input);
       const hash = Buffer.from(thumbhash, 'base64');
       assert.ok(Math.abs(thumbHashToApproximateAspectRatio(hash) - aspect) < 0.25 * aspect);
       const average = thumbHashToAverageRGBA(hash);
@@ -60,8 +81,8 @@ describe('placeholdersOf', () => {
     });
   }
 
-  it('treats a one-channel frame as grey', async () => {
-    const { dominantColor: colour } = await placeholdersOf(frame(20, 20, 1, [77]));
+  it('treats a one-channel frame as grey', () => {
+    const { dominantColor: colour } = placeholdersOf(frame(20, 20, 1, [77]));
     assert.equal(colour, '#4d4d4d');
   });
 });

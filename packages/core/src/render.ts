@@ -286,7 +286,7 @@ export async function renderRenditions(
       animate,
       seconds(),
     );
-    const placeholders = await placeholdersOf(firstFrame(intermediate), seconds());
+    const placeholders = placeholdersOf(firstFrame(intermediate));
     const renditions: Rendition[] = [];
     for (const spec of wanted) {
       renditions.push(await renderOne(intermediate, spec, image, limits.maxPixels, seconds));
