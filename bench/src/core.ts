@@ -125,19 +125,19 @@ export function coreConfigs(ctx: SuiteContext): Config[] {
       lanes: 2,
       workers: [nodeWorker(ctx, coreBuffer, { inflight: 2 })],
     },
-    ...RENDITION_ROWS.filter((row) => RENDITION_ONLY.has(row.id)).map(
-      (row): Config => ({ id: row.id, label: row.label, lanes: 1, workers: [nodeWorker(ctx, row.spec)] }),
-    ),
+    ...RENDITION_ROWS.filter((row) => RENDITION_ONLY.has(row.id)).map((row): Config => ({
+      id: row.id,
+      label: row.label,
+      lanes: 1,
+      workers: [nodeWorker(ctx, row.spec)],
+    })),
   ];
 }
 
 const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined || b === undefined ? undefined : a / b;
 
-export function coreReport(
-  allConfigs: readonly Config[],
-  outcomes: ReadonlyMap<string, Outcome>,
-): string {
+export function coreReport(allConfigs: readonly Config[], outcomes: ReadonlyMap<string, Outcome>): string {
   const configs = allConfigs.filter((config) => !RENDITION_ONLY.has(config.id));
   const get = (id: string) => {
     const o = outcomes.get(id);

@@ -184,6 +184,13 @@ describe('renditionObjectName', () => {
     assert.match(specHash('400x300:cover:webp:q80'), /^[0-9a-f]{8}$/);
   });
 
+  it('pins the README example, since a change of the hash scheme would rename every stored rendition', () => {
+    assert.equal(
+      renditionObjectName('thumbnails/', source, one('card:400x300:cover:webp'), 'jpeg'),
+      'thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.card-5be07c32.webp',
+    );
+  });
+
   it('takes the extension of a source-format rendition from the source format', () => {
     assert.match(renditionObjectName('t/', source, one('card:400x300'), 'png'), /\.card-[0-9a-f]{8}\.png$/);
     assert.match(renditionObjectName('t/', source, one('card:400x300'), 'gif'), /\.card-[0-9a-f]{8}\.gif$/);

@@ -6,7 +6,6 @@ import sharp from 'sharp';
 import { thumbHashToApproximateAspectRatio, thumbHashToRGBA } from 'thumbhash';
 import { corpusImage, corpusImagesDir, fixture, type FixtureName } from '@thumbnailer/testkit';
 import { ImageError, type ImageErrorCode } from './errors.js';
-import { thumbnailFormatFor } from './formats.js';
 import { renderRenditions, renditionSize, type Rendition } from './render.js';
 import { parseRenditions, type RenditionSpec } from './renditions.js';
 
@@ -155,11 +154,6 @@ describe('renderRenditions', () => {
       }
     });
   }
-
-  it('falls back to PNG for a source format it cannot write', () => {
-    assert.equal(thumbnailFormatFor('heif'), 'png');
-    assert.equal(thumbnailFormatFor('jxl'), 'png');
-  });
 
   for (const [format, sharpFormat] of [
     ['jpeg', 'jpeg'],
