@@ -4,7 +4,6 @@ export {
   CONTENT_TYPES,
   EXTENSIONS,
   FORMAT_LABELS,
-  RENDITION_FORMATS,
   SUPPORTED_FORMATS,
   formatOfContentType,
   thumbnailFormatFor,
