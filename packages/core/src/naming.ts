@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EXTENSIONS, type ImageFormat } from './formats.js';
-import { canonicalSpec, outputFormat, type RenditionSpec } from './renditions.js';
+import { RENDITION_NAME, canonicalSpec, outputFormat, type RenditionSpec } from './renditions.js';
 import { formatTimestamp } from './timestamp.js';
 
 /** Longest safe filename, in bytes (ASCII, so also characters). */
@@ -151,7 +151,6 @@ export function renditionObjectName(
   );
 }
 
-const RENDITION_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const NAME_LAYOUT =
   /^([0-9]{8}T[0-9]{2}Z)\/(.+)\.([0-9]+)\.(?:([a-z][a-z0-9-]{0,31})-([0-9a-f]{8})\.)?([A-Za-z0-9]+)$/s;
 

@@ -48,7 +48,8 @@ export const MAX_RENDITIONS = 16;
 export const DEFAULT_RENDITION_NAME = 'thumb';
 
 const VARIABLE = 'RENDITIONS';
-const NAME = /^[a-z][a-z0-9-]{0,31}$/;
+/** What a rendition may be called: it becomes part of object names (no dot, always a letter first). */
+export const RENDITION_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const SIZE = /^([0-9]+)x([0-9]+)$/;
 const QUALITY = /^q([0-9]+)$/;
 const FORMAT_ALIASES: Readonly<Record<string, RenditionFormat>> = {
@@ -82,7 +83,8 @@ export function defaultRenditions(thumbnailSize = DEFAULT_THUMBNAIL_SIZE): Rendi
 function parseItem(item: string, thumbnailSize: number): RenditionSpec {
   const [name = '', size, ...options] = item.split(':');
   if (size === undefined) fail(item, 'must be name:WIDTHxHEIGHT[:option]…');
-  if (!NAME.test(name)) fail(item, `the name must match [a-z][a-z0-9-]{0,31}, got ${JSON.stringify(name)}`);
+  if (!RENDITION_NAME.test(name))
+    fail(item, `the name must match [a-z][a-z0-9-]{0,31}, got ${JSON.stringify(name)}`);
   const box = SIZE.exec(size);
   if (!box) fail(item, `the size must be WIDTHxHEIGHT (e.g. 400x300), got ${JSON.stringify(size)}`);
   const width = Number(box[1]);
