@@ -44,7 +44,7 @@ describe('smallRgba', () => {
   it(`shrinks to at most ${PLACEHOLDER_EDGE} px a side, keeping the aspect`, () => {
     const small = smallRgba(frame(1600, 400, 3, [1, 2, 3]));
     assert.deepEqual([small.width, small.height], [PLACEHOLDER_EDGE, PLACEHOLDER_EDGE / 4]);
-    assert.deepEqual([...small.rgba.subarray(0, 4)], [1, 2, 3, 255]);
+    assert.deepEqual([...small.rgba.slice(0, 4)], [1, 2, 3, 255]);
   });
 
   it('never enlarges a small frame', () => {
@@ -57,7 +57,7 @@ describe('smallRgba', () => {
     for (let x = 1; x < 64; x += 2) data.set([255, 0, 0, 255], x * 4); // opaque red between transparent black
     const small = smallRgba({ data, width: 64, height: 1, channels: 4 });
     assert.equal(small.width, 32);
-    assert.deepEqual([...small.rgba.subarray(0, 4)], [255, 0, 0, 128]);
+    assert.deepEqual([...small.rgba.slice(0, 4)], [255, 0, 0, 128]);
   });
 });
 

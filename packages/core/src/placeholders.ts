@@ -1,7 +1,8 @@
 /**
  * Placeholders a page can show before a rendition loads: a ThumbHash (evanw/thumbhash, base64) and a dominant
  * colour (`#rrggbb`), both from one small RGBA copy of the decoded image, made here in JS (a strided box average)
- * because a sharp call on a 1600 px intermediate alone costs more than the 3 ms budget of both.
+ * because a sharp call on a 1600 px intermediate alone costs more than the 3 ms budget of both. Small plain
+ * arrays and a Map only: no per-image off-heap buffer, no 4096-bin histogram array.
  */
 import { rgbaToThumbHash } from 'thumbhash';
 
@@ -33,14 +34,14 @@ const SAMPLES = 4;
  * `frame` as RGBA at most PLACEHOLDER_EDGE a side: each output pixel is the mean of SAMPLES×SAMPLES evenly spaced
  * source pixels of its box, colour weighted by alpha (transparent pixels lend no colour). Never enlarged.
  */
-export function smallRgba(frame: RawFrame): { rgba: Uint8Array; width: number; height: number } {
+export function smallRgba(frame: RawFrame): { rgba: number[]; width: number; height: number } {
   const { data, width: w, height: h, channels: c } = frame;
   const scale = Math.min(1, PLACEHOLDER_EDGE / w, PLACEHOLDER_EDGE / h);
   const width = Math.max(1, Math.round(w * scale));
   const height = Math.max(1, Math.round(h * scale));
   const grey = c < 3;
   const alpha = c === 2 || c === 4;
-  const rgba = new Uint8Array(width * height * 4);
+  const rgba: number[] = new Array<number>(width * height * 4);
   for (let y = 0; y < height; y++) {
     const top = (y * h) / height;
     const boxHeight = h / height;
@@ -86,31 +87,40 @@ export function smallRgba(frame: RawFrame): { rgba: Uint8Array; width: number; h
  * The most common colour of RGBA pixels: sharp's `stats().dominant` method (a 16×16×16 histogram), but each pixel
  * weighted by its alpha (transparent areas do not count; sharp's ignores alpha, so a logo on a transparent
  * background came out black) and answering the mean of the winning bin rather than its centre (a solid
- * `#c81e1e` image gives `#c81e1e`, not `#c81818`). A fully transparent image counts every pixel alike.
+ * `#c81e1e` image gives `#c81e1e`, not `#c81818`). A fully transparent image counts every pixel alike. Ties go
+ * to the lowest bin.
  */
-export function dominantColor(rgba: Uint8Array): string {
-  const bins = new Float64Array(4096 * 4); // weight, Σr, Σg, Σb per bin
+export function dominantColor(rgba: ArrayLike<number>): string {
   let total = 0;
-  for (let i = 0; i < rgba.length; i += 4) total += rgba[i + 3]!;
+  for (let i = 3; i < rgba.length; i += 4) total += rgba[i]!;
+  const weightOf = (i: number) => (total === 0 ? 1 : rgba[i + 3]!);
+  const binOf = (i: number) => (rgba[i]! >> 4) * 256 + (rgba[i + 1]! >> 4) * 16 + (rgba[i + 2]! >> 4);
+  const weights = new Map<number, number>();
   for (let i = 0; i < rgba.length; i += 4) {
-    const r = rgba[i]!;
-    const g = rgba[i + 1]!;
-    const b = rgba[i + 2]!;
-    const w = total === 0 ? 1 : rgba[i + 3]!;
-    const bin = ((r >> 4) * 256 + (g >> 4) * 16 + (b >> 4)) * 4;
-    bins[bin]! += w;
-    bins[bin + 1]! += w * r;
-    bins[bin + 2]! += w * g;
-    bins[bin + 3]! += w * b;
+    const bin = binOf(i);
+    weights.set(bin, (weights.get(bin) ?? 0) + weightOf(i));
   }
-  let best = 0;
-  for (let bin = 4; bin < bins.length; bin += 4) if (bins[bin]! > bins[best]!) best = bin;
-  const weight = bins[best]! || 1;
+  let best = -1;
+  let bestWeight = -1;
+  for (const [bin, weight] of weights) {
+    if (weight > bestWeight || (weight === bestWeight && bin < best)) [best, bestWeight] = [bin, weight];
+  }
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  for (let i = 0; i < rgba.length; i += 4) {
+    if (binOf(i) !== best) continue;
+    const w = weightOf(i);
+    r += w * rgba[i]!;
+    g += w * rgba[i + 1]!;
+    b += w * rgba[i + 2]!;
+  }
+  const weight = bestWeight || 1;
   const hex = (sum: number) =>
     Math.round(sum / weight)
       .toString(16)
       .padStart(2, '0');
-  return `#${hex(bins[best + 1]!)}${hex(bins[best + 2]!)}${hex(bins[best + 3]!)}`;
+  return `#${hex(r)}${hex(g)}${hex(b)}`;
 }
 
 /** ThumbHash and dominant colour of one decoded frame. */
