@@ -379,6 +379,14 @@ function renditionReport(outcomes: ReadonlyMap<string, Outcome>): string {
       )}`,
     },
   ];
+  const classNames = [...new Set(CORPUS_ENTRIES.map((e) => e.imageClass))];
+  const classIds = ['legacy-100', 'core-buffer-1', 'legacy-1600', 'core-hero-1', 'core-set3-1'];
+  const classRows = classNames.map((name) => [
+    `${name} (${CORPUS_ENTRIES.filter((e) => e.imageClass === name).length})`,
+    ...classIds.map((id) => fixed(get(id)?.classes[name]?.cpuMs, 1)),
+    fixed(ratio(get('core-buffer-1')?.classes[name]?.cpuMs, get('legacy-100')?.classes[name]?.cpuMs), 2, '×'),
+    fixed(ratio(get('core-set3-1')?.classes[name]?.cpuMs, get('legacy-1600')?.classes[name]?.cpuMs), 2, '×'),
+  ]);
   return [
     '### Renditions: decoded once (one lane, bytes in memory, CPU time)',
     '“vs reference” divides CPU ms per image by the reference row’s (the old single-thumbnail path, ' +
@@ -397,6 +405,22 @@ function renditionReport(outcomes: ReadonlyMap<string, Outcome>): string {
         { header: 'peak RSS MiB' },
       ],
       rows,
+    ),
+    '',
+    'Mean CPU ms per image by class:',
+    '',
+    formatTable(
+      [
+        { header: 'class (files)', align: 'left' },
+        { header: 'old 100 px' },
+        { header: 'default set' },
+        { header: `old ${LARGEST} px` },
+        { header: 'hero alone' },
+        { header: 'three renditions' },
+        { header: 'default ÷ old 100' },
+        { header: `three ÷ old ${LARGEST}` },
+      ],
+      classRows,
     ),
     '',
     '### Rendition verdicts',
