@@ -1,5 +1,7 @@
-// The core thumbnail benchmark: core's createThumbnail over the corpus, one and two lanes, beside Pillow's
-// Image.thumbnail and the djpeg -scale 1/8 decode floor measured in the same run, with ratios and verdicts.
+// The core thumbnail benchmark: core's rendition engine (default set) over the corpus, one and two lanes, beside
+// Pillow's Image.thumbnail and the djpeg -scale 1/8 decode floor measured in the same run, with ratios and
+// verdicts; then the rendition set against the single-thumbnail path core had before (legacy.ts), and the
+// placeholders' own cost.
 import { CORPUS_ENTRIES } from './corpus.js';
 import type { PipelineSpec } from './pipelines.js';
 import {
@@ -20,7 +22,72 @@ const JPEG_12MP = 'jpeg-12mp';
 const coreBuffer: PipelineSpec = { kind: 'core', input: 'buffer' };
 const coreFile: PipelineSpec = { kind: 'core', input: 'file' };
 
+/** The three-rendition set of the decode-once claim: 100, 400 and 1600 px. */
+export const THREE_SET = 'thumb:100x100,card:400x400:webp,hero:1600x1600';
+const LARGEST = 1600;
+
+/** Rendition configurations, one lane, bytes in memory; each row names the reference it is divided by. */
+const RENDITION_ROWS: readonly {
+  id: string;
+  label: string;
+  /** What the reference column calls this row. */
+  short?: string;
+  spec: PipelineSpec;
+  reference?: string;
+}[] = [
+  {
+    id: 'legacy-100',
+    label: 'old single-thumbnail path, 100 px',
+    short: 'old 100 px',
+    spec: { kind: 'legacy', input: 'buffer', size: 100 },
+  },
+  {
+    id: 'core-buffer-1',
+    label: 'core, default set (thumb:100x100) + placeholders',
+    spec: coreBuffer,
+    reference: 'legacy-100',
+  },
+  {
+    id: 'legacy-1600',
+    label: `old single-thumbnail path, ${LARGEST} px: the largest rendition alone`,
+    short: `old ${LARGEST} px`,
+    spec: { kind: 'legacy', input: 'buffer', size: LARGEST },
+  },
+  {
+    id: 'core-hero-1',
+    label: `core, hero:${LARGEST}x${LARGEST} alone + placeholders`,
+    spec: { kind: 'core', input: 'buffer', renditions: `hero:${LARGEST}x${LARGEST}` },
+    reference: 'legacy-1600',
+  },
+  {
+    id: 'core-set3-1',
+    label: `core, ${THREE_SET} + placeholders`,
+    spec: { kind: 'core', input: 'buffer', renditions: THREE_SET },
+    reference: 'legacy-1600',
+  },
+  {
+    id: 'placeholders-100',
+    label: 'ThumbHash + dominant colour alone, from a 100 px decode',
+    spec: { kind: 'placeholders', input: 'buffer', size: 100 },
+  },
+  {
+    id: 'placeholders-1600',
+    label: `ThumbHash + dominant colour alone, from a ${LARGEST} px decode`,
+    spec: { kind: 'placeholders', input: 'buffer', size: LARGEST },
+  },
+];
+/** Rows reported in the rendition table only ('core-buffer-1' is in both). */
+const RENDITION_ONLY = new Set(RENDITION_ROWS.map((r) => r.id).filter((id) => id !== 'core-buffer-1'));
+
 export function coreConfigs(ctx: SuiteContext): Config[] {
+  const rendition = (row: (typeof RENDITION_ROWS)[number]): Config => ({
+    id: row.id,
+    label: row.label,
+    lanes: 1,
+    workers: [nodeWorker(ctx, row.spec)],
+  });
+  // Each reference runs right before the rows divided by it, so both see the same load on the machine.
+  const [legacy100, ...others] = RENDITION_ROWS.filter((row) => RENDITION_ONLY.has(row.id));
   return [
     { id: 'pillow-1', label: 'Pillow Image.thumbnail', lanes: 1, workers: pillowWorkers(ctx, 1) },
     { id: 'floor-1', label: 'floor: djpeg -scale 1/8 (JPEG only)', lanes: 1, workers: floorWorkers(ctx, 1) },
@@ -36,6 +103,7 @@ export function coreConfigs(ctx: SuiteContext): Config[] {
       lanes: 1,
       workers: [nodeWorker(ctx, { kind: 'sharp', input: 'file' })],
     },
+    ...(legacy100 ? [rendition(legacy100)] : []),
     { id: 'core-buffer-1', label: 'core, bytes in memory', lanes: 1, workers: [nodeWorker(ctx, coreBuffer)] },
     { id: 'core-file-1', label: 'core, file path', lanes: 1, workers: [nodeWorker(ctx, coreFile)] },
     {
@@ -66,13 +134,15 @@ export function coreConfigs(ctx: SuiteContext): Config[] {
       lanes: 2,
       workers: [nodeWorker(ctx, coreBuffer, { inflight: 2 })],
     },
+    ...others.map(rendition),
   ];
 }
 
 const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined || b === undefined ? undefined : a / b;
 
-export function coreReport(configs: readonly Config[], outcomes: ReadonlyMap<string, Outcome>): string {
+export function coreReport(allConfigs: readonly Config[], outcomes: ReadonlyMap<string, Outcome>): string {
+  const configs = allConfigs.filter((config) => !RENDITION_ONLY.has(config.id));
   const get = (id: string) => {
     const o = outcomes.get(id);
     return isFigures(o) ? o : undefined;
@@ -229,6 +299,131 @@ export function coreReport(configs: readonly Config[], outcomes: ReadonlyMap<str
     ),
     '',
     '### Verdicts',
+    '',
+    ...verdicts.map(verdictLine),
+    '',
+    renditionReport(outcomes),
+  ].join('\n');
+}
+
+/** The rendition engine against the old single-thumbnail path, and the placeholders alone (CPU time, one lane). */
+function renditionReport(outcomes: ReadonlyMap<string, Outcome>): string {
+  const get = (id: string | undefined) => {
+    const o = id === undefined ? undefined : outcomes.get(id);
+    return isFigures(o) ? o : undefined;
+  };
+  const jpegCpu = (id: string | undefined) => get(id)?.classes[JPEG_12MP]?.cpuMs;
+  /** Mean CPU ms of one image's own call over the corpus (per-image figures: the untimed preparation is left out). */
+  const corpusCpu = (id: string | undefined) => {
+    const classes = get(id)?.classes;
+    if (!classes) return undefined;
+    let sum = 0;
+    for (const entry of CORPUS_ENTRIES) {
+      const cpu = classes[entry.imageClass]?.cpuMs;
+      if (cpu === undefined) return undefined;
+      sum += cpu;
+    }
+    return sum / CORPUS_ENTRIES.length;
+  };
+  const rows = RENDITION_ROWS.map((row) => {
+    const own = get(row.id);
+    if (!own) return [row.label, errorOf(outcomes.get(row.id))];
+    const reference = RENDITION_ROWS.find((r) => r.id === row.reference)?.short ?? '';
+    return [
+      row.label,
+      reference,
+      fixed(jpegCpu(row.id), 1),
+      fixed(ratio(jpegCpu(row.id), jpegCpu(row.reference)), 2, '×'),
+      fixed(corpusCpu(row.id), 1),
+      fixed(ratio(corpusCpu(row.id), corpusCpu(row.reference)), 2, '×'),
+      fixed(own.imagesPerSec, 1),
+      fixed(own.peakRssMiB, 0),
+    ];
+  });
+  const jpegNote = (id: string, reference: string) =>
+    `12 MP JPEG ${fixed(ratio(jpegCpu(id), jpegCpu(reference)), 2, '×')}`;
+  const worstPlaceholders = Math.max(
+    ...['placeholders-100', 'placeholders-1600'].map((id) => corpusCpu(id) ?? Number.NaN),
+  );
+  const verdicts: Target[] = [
+    {
+      name: `three renditions (${THREE_SET}) ÷ the largest alone (old path, ${LARGEST} px), whole corpus, CPU time`,
+      value: ratio(corpusCpu('core-set3-1'), corpusCpu('legacy-1600')),
+      kind: 'atMost',
+      bound: 1.3,
+      unit: '×',
+      note: `${jpegNote('core-set3-1', 'legacy-1600')}; ÷ core's own hero alone: ${fixed(
+        ratio(corpusCpu('core-set3-1'), corpusCpu('core-hero-1')),
+        2,
+        '×',
+      )}`,
+    },
+    {
+      name: 'default set ÷ the old single-thumbnail path, whole corpus, CPU time',
+      value: ratio(corpusCpu('core-buffer-1'), corpusCpu('legacy-100')),
+      kind: 'atMost',
+      bound: 1.0,
+      unit: '×',
+      note: jpegNote('core-buffer-1', 'legacy-100'),
+    },
+    {
+      name: 'ThumbHash + dominant colour per image, worse of the 100 px and 1600 px decodes, CPU ms',
+      value: Number.isFinite(worstPlaceholders) ? worstPlaceholders : undefined,
+      kind: 'atMost',
+      bound: 3,
+      unit: ' ms',
+      note: `from 100 px ${fixed(corpusCpu('placeholders-100'), 2, ' ms')}, from ${LARGEST} px ${fixed(
+        corpusCpu('placeholders-1600'),
+        2,
+        ' ms',
+      )}`,
+    },
+  ];
+  const classNames = [...new Set(CORPUS_ENTRIES.map((e) => e.imageClass))];
+  const classIds = ['legacy-100', 'core-buffer-1', 'legacy-1600', 'core-hero-1', 'core-set3-1'];
+  const classRows = classNames.map((name) => [
+    `${name} (${CORPUS_ENTRIES.filter((e) => e.imageClass === name).length})`,
+    ...classIds.map((id) => fixed(get(id)?.classes[name]?.cpuMs, 1)),
+    fixed(ratio(get('core-buffer-1')?.classes[name]?.cpuMs, get('legacy-100')?.classes[name]?.cpuMs), 2, '×'),
+    fixed(ratio(get('core-set3-1')?.classes[name]?.cpuMs, get('legacy-1600')?.classes[name]?.cpuMs), 2, '×'),
+  ]);
+  return [
+    '### Renditions: decoded once (one lane, bytes in memory, CPU time)',
+    '“vs reference” divides CPU ms per image by the reference row’s (the old single-thumbnail path, ' +
+      'bench/src/legacy.ts, measured in the same run). CPU ms are the mean of each image’s own call (the ' +
+      'placeholder rows: from an intermediate decoded beforehand, untimed). Core rows include the placeholders.',
+    '',
+    formatTable(
+      [
+        { header: 'configuration', align: 'left' },
+        { header: 'reference', align: 'left' },
+        { header: '12 MP JPEG CPU ms' },
+        { header: 'vs reference' },
+        { header: 'corpus CPU ms/image' },
+        { header: 'vs reference' },
+        { header: 'corpus images/s' },
+        { header: 'peak RSS MiB' },
+      ],
+      rows,
+    ),
+    '',
+    'Mean CPU ms per image by class:',
+    '',
+    formatTable(
+      [
+        { header: 'class (files)', align: 'left' },
+        { header: 'old 100 px' },
+        { header: 'default set' },
+        { header: `old ${LARGEST} px` },
+        { header: 'hero alone' },
+        { header: 'three renditions' },
+        { header: 'default ÷ old 100' },
+        { header: `three ÷ old ${LARGEST}` },
+      ],
+      classRows,
+    ),
+    '',
+    '### Rendition verdicts',
     '',
     ...verdicts.map(verdictLine),
   ].join('\n');

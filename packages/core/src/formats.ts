@@ -44,3 +44,23 @@ export const ACCEPTED_FORMATS_LABEL = `${SUPPORTED_FORMATS.slice(0, -1)
 export function thumbnailFormatFor(source: string): ImageFormat {
   return (SUPPORTED_FORMATS as readonly string[]).includes(source) ? (source as ImageFormat) : 'png';
 }
+
+/** The allow-listed format of a content type (`image/jpeg` → `jpeg`; parameters and case ignored), if any. */
+export function formatOfContentType(contentType: string | undefined): ImageFormat | undefined {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  return SUPPORTED_FORMATS.find((format) => CONTENT_TYPES[format] === type);
+}
+
+/** The formats a rendition may ask for by name (`card:400x300:webp`); GIF and TIFF only ever as a source's own. */
+export type RenditionFormat = 'jpeg' | 'png' | 'webp' | 'avif';
+
+export const RENDITION_FORMATS: readonly RenditionFormat[] = ['jpeg', 'png', 'webp', 'avif'];
+
+/** Outputs whose encoder takes a quality (1–100); the others are lossless and ignore one. */
+export const LOSSY_FORMATS: ReadonlySet<ImageFormat> = new Set(['jpeg', 'webp', 'avif']);
+
+/** Outputs that can hold an animation: an animated source stays animated in these, else its first frame is used. */
+export const ANIMATED_FORMATS: ReadonlySet<ImageFormat> = new Set(['gif', 'webp']);
+
+/** Outputs without an alpha channel: transparent sources are flattened onto white. */
+export const OPAQUE_FORMATS: ReadonlySet<ImageFormat> = new Set(['jpeg']);

@@ -24,6 +24,9 @@ export interface OpenedImage {
   height: number;
   /** Frames decoded: > 1 only for animated GIF/WebP (only the first page of a multi-page TIFF/AVIF is used). */
   pages: number;
+  /** Frame delays in ms and loop count (0: forever) of an animation, as the file declares them. */
+  delay: number[] | undefined;
+  loop: number | undefined;
   /** Stored colour space as sharp reports it (`srgb`, `cmyk`, `b-w`, …). */
   space: string | undefined;
   hasAlpha: boolean;
@@ -144,6 +147,8 @@ export async function openImage(input: ImageInput, limits: ImageLimits): Promise
     width: animated ? width : meta.autoOrient.width,
     height: animated ? frameHeight : meta.autoOrient.height,
     pages,
+    delay: animated ? meta.delay : undefined,
+    loop: animated ? meta.loop : undefined,
     space: meta.space,
     hasAlpha: meta.hasAlpha,
   };

@@ -1,14 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ImageFormat } from './formats.js';
 import {
   FALLBACK_FILENAME,
   MAX_FILENAME_BYTES,
   isUnderPrefix,
+  parseRenditionObjectName,
+  renditionObjectName,
   safeFilename,
+  specHash,
   thumbnailObjectName,
   uploadObjectName,
   withCollisionSuffix,
 } from './naming.js';
+import { canonicalSpec, parseRenditions } from './renditions.js';
 
 describe('safeFilename', () => {
   const cases: [string, string, string][] = [
@@ -155,6 +160,186 @@ describe('thumbnailObjectName', () => {
   it('refuses an extension with a dot', () => {
     assert.throws(() => thumbnailObjectName('t/', source, '.jpg'), TypeError);
   });
+});
+
+describe('renditionObjectName', () => {
+  const created = new Date('2025-12-03T15:59:59.500Z');
+  const source = { name: '20251203T15Z/photo.jpg', generation: '1733238000123456', created };
+  const one = (value: string, size = 100) => {
+    const [spec] = parseRenditions(value, size);
+    assert.ok(spec);
+    return spec;
+  };
+
+  it('gives the default thumb rendition exactly the thumbnail name of old', () => {
+    assert.equal(
+      renditionObjectName('thumbnails/', source, one('thumb:100x100'), 'jpeg'),
+      thumbnailObjectName('thumbnails/', source, 'jpg'),
+    );
+    assert.equal(
+      renditionObjectName('thumbnails/', source, one('thumb:100x100'), 'jpeg'),
+      'thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.jpg',
+    );
+  });
+
+  it('keeps the old name for the default rendition whatever THUMBNAIL_SIZE is', () => {
+    assert.equal(
+      renditionObjectName('thumbnails/', source, one('thumb:256x256', 256), 'png'),
+      'thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.png',
+    );
+  });
+
+  it('names any other rendition by its name and the hash of its canonical spec, with the output extension', () => {
+    const spec = one('card:400x300:cover:webp');
+    assert.equal(
+      renditionObjectName('thumbnails/', source, spec, 'jpeg'),
+      `thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.card-${specHash('400x300:cover:webp:q80')}.webp`,
+    );
+    assert.match(specHash('400x300:cover:webp:q80'), /^[0-9a-f]{8}$/);
+  });
+
+  it('pins the README example, since a change of the hash scheme would rename every stored rendition', () => {
+    assert.equal(
+      renditionObjectName('thumbnails/', source, one('card:400x300:cover:webp'), 'jpeg'),
+      'thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.card-5be07c32.webp',
+    );
+  });
+
+  it('takes the extension of a source-format rendition from the source format', () => {
+    assert.match(renditionObjectName('t/', source, one('card:400x300'), 'png'), /\.card-[0-9a-f]{8}\.png$/);
+    assert.match(renditionObjectName('t/', source, one('card:400x300'), 'gif'), /\.card-[0-9a-f]{8}\.gif$/);
+    assert.match(renditionObjectName('t/', source, one('card:400x300'), 'jpeg'), /\.card-[0-9a-f]{8}\.jpg$/);
+  });
+
+  it('gives a changed spec a new name', () => {
+    const names = [
+      'card:400x300',
+      'card:400x301',
+      'card:400x300:cover',
+      'card:400x300:webp',
+      'card:400x300:q81',
+    ].map((v) => renditionObjectName('t/', source, one(v), 'jpeg'));
+    assert.equal(new Set(names).size, names.length);
+  });
+
+  it('gives specs that make the same thing the same name', () => {
+    assert.equal(
+      renditionObjectName('t/', source, one('card:400x300:webp:cover'), 'png'),
+      renditionObjectName('t/', source, one('card:400x300:cover:webp:q80'), 'png'),
+    );
+  });
+
+  it('does not give thumb with an explicit format the old name', () => {
+    assert.notEqual(
+      renditionObjectName('t/', source, one('thumb:100x100:jpeg'), 'jpeg'),
+      thumbnailObjectName('t/', source, 'jpg'),
+    );
+  });
+
+  it('is under the prefix in the folder of the source creation hour', () => {
+    const name = renditionObjectName('thumbnails/', source, one('hero:1600x1600:avif'), 'jpeg');
+    assert.ok(isUnderPrefix(name, 'thumbnails/'));
+    assert.ok(name.startsWith('thumbnails/20251203T15Z/'));
+  });
+
+  it('refuses a hand-made spec whose name could break the layout', () => {
+    const spec = { ...one('card:1x1'), name: 'a.b' };
+    assert.throws(() => renditionObjectName('t/', source, spec, 'png'), TypeError);
+  });
+
+  it('never gives two (source, generation, rendition, spec) the same name, and reads each back from the right', () => {
+    // Source names chosen to imitate the other parts: digits like a generation, a rendition segment, dots.
+    const sources = [
+      'photo.jpg',
+      'photo',
+      'photo.jpg.1733238000123456',
+      'photo.jpg.1733238000123456.jpg',
+      'photo.jpg.1.card-00000000',
+      'photo.jpg.1.card-00000000.webp',
+      'a.1',
+      'a',
+      '20251203T15Z/photo.jpg',
+      '20251203T15Z/photo.jpg.7.thumb-1f0e3dad.png',
+      'x/.../y.123',
+      'card-00000000',
+    ];
+    const generations = ['1', '7', '1733238000123456', '11'];
+    const specs = parseRenditions(
+      'thumb:100x100,card:400x300,card2:400x300:cover:webp,a:1x1:avif,a-1:1x1:avif',
+    );
+    const formats: ImageFormat[] = ['jpeg', 'png', 'gif', 'webp'];
+    const seen = new Map<string, string>();
+    for (const name of sources) {
+      for (const generation of generations) {
+        for (const spec of specs) {
+          for (const format of formats) {
+            const target = renditionObjectName('thumbnails/', { name, generation, created }, spec, format);
+            const key = JSON.stringify([name, generation, spec.name, canonicalSpec(spec, format)]);
+            const other = seen.get(target);
+            assert.ok(other === undefined || other === key, `${target}: ${other} and ${key}`);
+            seen.set(target, key);
+            const parsed = parseRenditionObjectName(target, 'thumbnails/');
+            assert.deepEqual(
+              [parsed?.source, parsed?.generation, parsed?.rendition, parsed?.specHash],
+              [
+                name,
+                generation,
+                spec.legacyName ? undefined : spec.name,
+                spec.legacyName ? undefined : specHash(canonicalSpec(spec, format)),
+              ],
+              target,
+            );
+          }
+        }
+      }
+    }
+    // Per source generation: thumb and card follow the source format (4 names each); card2, a and a-1 name their
+    // format, so every source format gives them the same canonical spec and the same name (1 each).
+    assert.equal(seen.size, sources.length * generations.length * (4 + 4 + 1 + 1 + 1));
+  });
+});
+
+describe('parseRenditionObjectName', () => {
+  it('reads a default rendition name', () => {
+    assert.deepEqual(
+      parseRenditionObjectName(
+        'thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.jpg',
+        'thumbnails/',
+      ),
+      {
+        folder: '20251203T15Z',
+        source: '20251203T15Z/photo.jpg',
+        generation: '1733238000123456',
+        extension: 'jpg',
+      },
+    );
+  });
+
+  it('reads a rendition name', () => {
+    assert.deepEqual(
+      parseRenditionObjectName('thumbnails/20251203T15Z/a.png.12.card-0123abcd.webp', 'thumbnails/'),
+      {
+        folder: '20251203T15Z',
+        source: 'a.png',
+        generation: '12',
+        rendition: 'card',
+        specHash: '0123abcd',
+        extension: 'webp',
+      },
+    );
+  });
+
+  const others = [
+    ['outside the prefix', 'uploads/20251203T15Z/a.png.12.png'],
+    ['without a timestamp folder', 'thumbnails/a.png.12.png'],
+    ['without a generation', 'thumbnails/20251203T15Z/a.png'],
+    ['a claim marker', 'thumbnails/.claims/0123abcd'],
+  ];
+  for (const [what, name] of others) {
+    it(`answers undefined for a name ${what}`, () => {
+      assert.equal(parseRenditionObjectName(name!, 'thumbnails/'), undefined);
+    });
+  }
 });
 
 describe('isUnderPrefix', () => {

@@ -1,6 +1,9 @@
 /**
  * Object names. Pure functions.
  */
+import { createHash } from 'node:crypto';
+import { EXTENSIONS, type ImageFormat } from './formats.js';
+import { RENDITION_NAME, canonicalSpec, outputFormat, type RenditionSpec } from './renditions.js';
 import { formatTimestamp } from './timestamp.js';
 
 /** Longest safe filename, in bytes (ASCII, so also characters). */
@@ -79,7 +82,8 @@ export interface ThumbnailSource {
 /**
  * Where the thumbnail of one source generation goes: under `prefix`, in a `YYYYMMDDTHHZ` folder taken from
  * `created`, deterministic for (name, generation, created, extension), never equal to another source's
- * (or another generation's) thumbnail.
+ * (or another generation's) thumbnail. This is the name of the default rendition (`legacyName`); every other
+ * rendition is named by renditionObjectName.
  *
  * Layout: `<prefix><YYYYMMDDTHHZ of created>/<full source name>.<generation>.<extension>`, e.g.
  * `thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.jpg`. The full source name (its extension
@@ -89,16 +93,99 @@ export interface ThumbnailSource {
  * A prefix without a trailing `/` gets one.
  */
 export function thumbnailObjectName(prefix: string, source: ThumbnailSource, extension: string): string {
-  if (!/^[0-9]+$/.test(source.generation)) {
-    throw new TypeError(`generation must be a decimal integer, got ${JSON.stringify(source.generation)}`);
-  }
   if (!/^[a-z0-9]+$/i.test(extension)) {
     throw new TypeError(
       `extension must be letters and digits without a dot, got ${JSON.stringify(extension)}`,
     );
   }
+  return objectName(prefix, source, extension);
+}
+
+function objectName(prefix: string, source: ThumbnailSource, tail: string): string {
+  if (!/^[0-9]+$/.test(source.generation)) {
+    throw new TypeError(`generation must be a decimal integer, got ${JSON.stringify(source.generation)}`);
+  }
   const folder = prefix.length === 0 || prefix.endsWith('/') ? prefix : `${prefix}/`;
-  return `${folder}${formatTimestamp(source.created)}/${source.name}.${source.generation}.${extension}`;
+  return `${folder}${formatTimestamp(source.created)}/${source.name}.${source.generation}.${tail}`;
+}
+
+/** Hex digits of SHA-256 of the canonical spec that go into a rendition's name. */
+export const SPEC_HASH_LENGTH = 8;
+
+/** The first SPEC_HASH_LENGTH hex digits of SHA-256 of a canonical spec: the spec's mark in a rendition's name. */
+export function specHash(canonical: string): string {
+  return createHash('sha256').update(canonical).digest('hex').slice(0, SPEC_HASH_LENGTH);
+}
+
+/**
+ * Where one rendition of one source generation goes, given the source's format (predicted before decoding —
+ * sniffFormat on the downloaded head, or formatOfContentType — and the same after decoding): one call per target.
+ *
+ * - The default rendition (`spec.legacyName`: `thumb:<THUMBNAIL_SIZE>x<THUMBNAIL_SIZE>`, nothing else) keeps the
+ *   thumbnail name of old, whatever THUMBNAIL_SIZE is: `<prefix><ts>/<source name>.<generation>.<ext>`.
+ * - Every other rendition: `<prefix><ts>/<source name>.<generation>.<rendition>-<hash>.<ext>`, `<hash>` being
+ *   specHash(canonicalSpec(spec, sourceFormat)), e.g.
+ *   `thumbnails/20251203T15Z/20251203T15Z/photo.jpg.1733238000123456.card-1f0e3dad.webp`. A changed spec gets a
+ *   new name (unless its canonical form is unchanged, i.e. it makes the same thing); an old object is never
+ *   reused for a new spec.
+ *
+ * `<ext>` is the output format's extension (outputFormat). No two (source name, generation, rendition, canonical
+ * spec, extension) give the same name, and none gives another source's: read from the right, the extension has
+ * no dot; the segment before it is either all digits (a generation: the default rendition) or
+ * `<rendition>-<hash>`, which always contains a letter (a rendition name starts with one) — parseRenditionObjectName
+ * undoes it.
+ */
+export function renditionObjectName(
+  prefix: string,
+  source: ThumbnailSource,
+  spec: RenditionSpec,
+  sourceFormat: ImageFormat,
+): string {
+  const extension = EXTENSIONS[outputFormat(spec, sourceFormat)];
+  if (spec.legacyName) return objectName(prefix, source, extension);
+  if (!RENDITION_NAME.test(spec.name)) {
+    throw new TypeError(
+      `a rendition name must match ${RENDITION_NAME.source}, got ${JSON.stringify(spec.name)}`,
+    );
+  }
+  return objectName(
+    prefix,
+    source,
+    `${spec.name}-${specHash(canonicalSpec(spec, sourceFormat))}.${extension}`,
+  );
+}
+
+const NAME_LAYOUT =
+  /^([0-9]{8}T[0-9]{2}Z)\/(.+)\.([0-9]+)\.(?:([a-z][a-z0-9-]{0,31})-([0-9a-f]{8})\.)?([A-Za-z0-9]+)$/s;
+
+export interface ParsedRenditionName {
+  /** `YYYYMMDDTHHZ` of the source's creation. */
+  folder: string;
+  /** The full source object name. */
+  source: string;
+  generation: string;
+  /** Undefined for the default rendition's (legacy thumbnail) name. */
+  rendition?: string;
+  /** specHash of its canonical spec; undefined for the default rendition. */
+  specHash?: string;
+  /** Without the dot. */
+  extension: string;
+}
+
+/** Reads a name made by renditionObjectName or thumbnailObjectName back into its parts; undefined for any other. */
+export function parseRenditionObjectName(name: string, prefix: string): ParsedRenditionName | undefined {
+  const folder = prefix.length === 0 || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  if (!name.startsWith(folder)) return undefined;
+  const m = NAME_LAYOUT.exec(name.slice(folder.length));
+  if (!m) return undefined;
+  const [, ts = '', source = '', generation = '', rendition, hash, extension = ''] = m;
+  return {
+    folder: ts,
+    source,
+    generation,
+    ...(rendition !== undefined ? { rendition, specHash: hash } : {}),
+    extension,
+  };
 }
 
 /** True for objects thumbnailer writes itself (under the prefix): never processed. */

@@ -1,7 +1,12 @@
-import sharp, { type Sharp } from 'sharp';
-import { CONTENT_TYPES, EXTENSIONS, thumbnailFormatFor, type ImageFormat } from './formats.js';
-import { imageErrorFromSharp, openImage, type ImageInput } from './input.js';
-import { resolveLimits, type ImageLimits } from './limits.js';
+/**
+ * The single thumbnail of old, as one rendition of the engine (render.ts). Kept while apps/worker's pipeline and
+ * apps/web's browser test still call it; delete it once they call renderRenditions.
+ */
+import type { ImageFormat } from './formats.js';
+import type { ImageInput } from './input.js';
+import type { ImageLimits } from './limits.js';
+import { renderRenditions } from './render.js';
+import { DEFAULT_THUMBNAIL_SIZE, MAX_RENDITION_EDGE, defaultRenditions } from './renditions.js';
 
 export interface ThumbnailOptions {
   /** Edge of the square bounding box, in pixels. Default 100. */
@@ -19,64 +24,19 @@ export interface Thumbnail {
   extension: string;
 }
 
-export const DEFAULT_THUMBNAIL_SIZE = 100;
-
 /**
- * Encoder settings, chosen for speed at thumbnail sizes: plain libjpeg-turbo (no mozjpeg trellis), moderate zlib,
- * low effort for the slow encoders. Metadata is never kept (sharp strips EXIF/XMP/ICC unless asked).
- */
-function encode(pipeline: Sharp, format: ImageFormat): Sharp {
-  switch (format) {
-    case 'jpeg':
-      return pipeline.jpeg({ quality: 80, mozjpeg: false, progressive: false });
-    case 'png':
-      return pipeline.png({ compressionLevel: 6, adaptiveFiltering: false });
-    case 'webp':
-      return pipeline.webp({ quality: 80, effort: 2 });
-    case 'gif':
-      return pipeline.gif({ effort: 3 });
-    case 'avif':
-      return pipeline.avif({ quality: 50, effort: 2 });
-    case 'tiff':
-      return pipeline.tiff({ compression: 'lzw' });
-  }
-}
-
-/**
- * Makes a thumbnail that fits inside size×size, never enlarged, EXIF orientation applied, no metadata kept,
- * in the source format where it can be written, else PNG. Animated GIF/WebP stay animated.
- * Input: bytes, a file path, or a stream (collected into memory; prefer bytes or a path). Throws ImageError for
- * refused input, RangeError for bad options.
- *
- * Fast path: sharp resizes straight from the decoder (JPEG/WebP shrink-on-load) because nothing but orientation
- * comes before the resize. Sharp's thread pool (`sharp.concurrency`) is left to the caller.
+ * The default rendition (`thumb:<size>x<size>`): fits inside size×size, never enlarged, orientation applied, no
+ * metadata, in the source format where it can be written, else PNG; animated GIF/WebP stay animated. Throws
+ * ImageError for refused input, RangeError for a size that is not an integer in 1…MAX_RENDITION_EDGE.
  */
 export async function createThumbnail(input: ImageInput, options: ThumbnailOptions = {}): Promise<Thumbnail> {
   const size = options.size ?? DEFAULT_THUMBNAIL_SIZE;
-  if (!Number.isSafeInteger(size) || size < 1)
-    throw new RangeError(`size must be a positive integer, got ${size}`);
-  const limits = resolveLimits(options.limits);
-  const image = await openImage(input, limits);
-  const format = thumbnailFormatFor(image.format);
-
-  let pipeline = sharp(image.source, image.sharpOptions)
-    .timeout({ seconds: limits.timeoutSeconds })
-    .autoOrient()
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true });
-  if (image.space === 'cmyk') pipeline = pipeline.toColourspace('srgb');
-  pipeline = encode(pipeline, format);
-
-  try {
-    const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
-    return {
-      data,
-      format,
-      contentType: CONTENT_TYPES[format],
-      width: info.width,
-      height: info.pageHeight ?? info.height,
-      extension: EXTENSIONS[format],
-    };
-  } catch (err) {
-    throw imageErrorFromSharp(err);
+  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_RENDITION_EDGE) {
+    throw new RangeError(`size must be an integer from 1 to ${MAX_RENDITION_EDGE}, got ${size}`);
   }
+  const { renditions } = await renderRenditions(input, defaultRenditions(size), { limits: options.limits });
+  const [thumb] = renditions;
+  if (!thumb) throw new Error('the default rendition was not rendered');
+  const { data, format, contentType, width, height, extension } = thumb;
+  return { data, format, contentType, width, height, extension };
 }

@@ -4,6 +4,7 @@
  * `<VARIABLE> must …, got <value>`.
  */
 import { ConfigError } from './errors.js';
+import { defaultRenditions, parseRenditions, type RenditionSpec } from './renditions.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -65,4 +66,13 @@ export function logLevelVar(env: Env): string {
     );
   }
   return level;
+}
+
+/**
+ * `RENDITIONS`: the rendition set (renditions.ts); unset or blank: `thumb:<thumbnailSize>x<thumbnailSize>`, the
+ * single thumbnail of old under its old name. Throws ConfigError naming RENDITIONS and the bad item.
+ */
+export function renditionsVar(env: Env, thumbnailSize: number): RenditionSpec[] {
+  const value = optionalVar(env, 'RENDITIONS');
+  return value === undefined ? defaultRenditions(thumbnailSize) : parseRenditions(value, thumbnailSize);
 }
