@@ -18,7 +18,16 @@ const pipeline: Pipeline = {
     return Promise.resolve({
       status: 'processed',
       key,
-      thumbnail: `gs://${event.bucket}/thumbnails/${event.name}`,
+      renditions: [
+        {
+          rendition: 'thumb',
+          uri: `gs://${event.bucket}/thumbnails/${event.name}`,
+          width: 100,
+          height: 75,
+          bytes: 2048,
+          contentType: 'image/jpeg',
+        },
+      ],
     });
   },
 };
@@ -55,13 +64,22 @@ describe('the worker HTTP app', () => {
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
   });
 
-  it('answers a processed event with 200 and the key and thumbnail', async () => {
+  it('answers a processed event with 200, the key, the first rendition as thumbnail and every rendition', async () => {
     const res = await fetch(`${url}/event`, ce('a.jpg'));
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {
       status: 'processed',
       key: 'b/a.jpg@7',
       thumbnail: 'gs://b/thumbnails/a.jpg',
+      renditions: [
+        {
+          rendition: 'thumb',
+          uri: 'gs://b/thumbnails/a.jpg',
+          width: 100,
+          height: 75,
+          contentType: 'image/jpeg',
+        },
+      ],
     });
   });
 

@@ -6,7 +6,8 @@ import { ConfigError, createLogger, runMain, StorageAdapter } from '@thumbnailer
 import { runBackfill } from './backfill.js';
 import { loadConfig } from './config.js';
 import { createWorkerPipeline } from './pipeline.js';
-import { configureSharp, createWorkerStorage } from './runtime.js';
+import { createWorkerMetrics } from './metrics.js';
+import { configureSharp, createWorkerClients } from './runtime.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,8 +16,9 @@ async function main(): Promise<void> {
     throw new ConfigError('INPUT_FOLDER', 'INPUT_FOLDER is required for the backfill (gs://bucket/prefix/)');
   configureSharp();
   const logger = createLogger({ level: config.logLevel, service: 'backfill' });
-  const storage = createWorkerStorage(config);
-  const pipeline = createWorkerPipeline({ storage, config, logger });
+  const { storage, pubsub, notifier } = createWorkerClients(config);
+  const metrics = createWorkerMetrics();
+  const pipeline = createWorkerPipeline({ storage, config, logger, notifier, metrics });
 
   const summary = await runBackfill({
     storage: new StorageAdapter(storage.bucket(input.bucket), { deadlineMs: config.storageTimeoutMs }),
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
     taskCount: config.taskCount,
     pipeline,
     logger,
+    metrics,
     concurrency: config.maxConcurrency,
     progress: process.stderr,
   });
@@ -36,6 +39,8 @@ async function main(): Promise<void> {
         `skipped ${summary.skipped}, failed ${summary.failed} in ${summary.seconds}s\n`,
     );
   }
+  await notifier.close();
+  await pubsub?.close();
   process.exitCode = summary.failed > 0 ? 1 : 0;
 }
 

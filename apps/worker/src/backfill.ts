@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { ObjectEvent } from './events.js';
 import { errorOutcome, logOutcome, type Outcome } from './outcomes.js';
+import type { WorkerMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface BackfillSummary {
@@ -29,6 +30,8 @@ export interface BackfillOptions {
   taskCount: number;
   pipeline: Pipeline;
   logger: Logger;
+  /** Told of every object's outcome; its counters go into the summary line. */
+  metrics?: Pick<WorkerMetrics, 'event' | 'summary'>;
   concurrency: number;
   /** Where the live progress line goes; a TTY gets a rewritten line, anything else periodic log lines. */
   progress?: NodeJS.WritableStream & { isTTY?: boolean };
@@ -142,6 +145,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     const quiet = tty && (outcome.status === 'processed' || outcome.status === 'duplicate');
     if (!quiet)
       logOutcome(logger, outcome, { via: 'backfill', object: `gs://${event.bucket}/${event.name}` });
+    options.metrics?.event('backfill', outcome);
     if (outcome.status === 'processed') summary.processed++;
     else if (outcome.status === 'duplicate') summary.duplicate++;
     else if (outcome.status === 'skipped') summary.skipped++;
@@ -159,6 +163,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     report();
     options.progress?.write('\n');
   }
-  logger.info({ ...summary }, 'backfill summary');
+  logger.info(
+    { ...summary, ...(options.metrics ? { counters: await options.metrics.summary() } : {}) },
+    'backfill summary',
+  );
   return summary;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { describe, it } from 'node:test';
-import { ConfigError } from '@thumbnailer/core';
+import { ConfigError, defaultRenditions, parseRenditions } from '@thumbnailer/core';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -12,7 +12,8 @@ describe('loadConfig', () => {
       projectId: undefined,
       subscription: undefined,
       thumbnailPrefix: 'thumbnails/',
-      thumbnailSize: 100,
+      renditions: defaultRenditions(100),
+      eventsTopic: undefined,
       maxConcurrency: 2 * os.availableParallelism(),
       logLevel: 'info',
       buckets: new Set(['local-bucket']),
@@ -34,7 +35,12 @@ describe('loadConfig', () => {
     },
     { env: { PUBSUB_SUBSCRIPTION: '  ' }, expect: { subscription: undefined } },
     { env: { THUMBNAIL_PREFIX: 'thumbs/small/' }, expect: { thumbnailPrefix: 'thumbs/small/' } },
-    { env: { THUMBNAIL_SIZE: '256' }, expect: { thumbnailSize: 256 } },
+    { env: { THUMBNAIL_SIZE: '256' }, expect: { renditions: defaultRenditions(256) } },
+    {
+      env: { RENDITIONS: 'thumb:100x100,card:400x300:cover:webp' },
+      expect: { renditions: parseRenditions('thumb:100x100,card:400x300:cover:webp') },
+    },
+    { env: { EVENTS_TOPIC: 'thumbnailer-events' }, expect: { eventsTopic: 'thumbnailer-events' } },
     { env: { MAX_CONCURRENCY: '3' }, expect: { maxConcurrency: 3 } },
     {
       env: { INPUT_FOLDER: 'gs://other-bucket/2025/', UPLOAD_BUCKET: '' },
@@ -92,6 +98,8 @@ describe('loadConfig', () => {
     { env: { BUCKETS: 'a-bucket,Bad!' }, names: 'BUCKETS' },
     { env: { BUCKETS: 'a-bucket', INPUT_FOLDER: 'gs://other-bucket/x/' }, names: 'INPUT_FOLDER' },
     { env: { STORAGE_TIMEOUT_SECONDS: '0' }, names: 'STORAGE_TIMEOUT_SECONDS' },
+    { env: { RENDITIONS: 'thumb:100x100,thumb:200x200' }, names: 'RENDITIONS' },
+    { env: { EVENTS_TOPIC: 'projects/p/subscriptions/s' }, names: 'EVENTS_TOPIC' },
   ];
   for (const { env, names } of refused) {
     it(`refuses ${JSON.stringify(env)} with an error naming ${names}`, () => {

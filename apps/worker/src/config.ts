@@ -10,8 +10,10 @@ import {
   integerVar,
   logLevelVar,
   optionalVar,
+  renditionsVar,
   thumbnailPrefixVar,
   type Env,
+  type RenditionSpec,
 } from '@thumbnailer/core';
 
 export interface InputFolder {
@@ -26,7 +28,10 @@ export interface WorkerConfig {
   /** Unset → no pull; only `POST /event` works. */
   subscription: string | undefined;
   thumbnailPrefix: string;
-  thumbnailSize: number;
+  /** `RENDITIONS`, default `thumb:<THUMBNAIL_SIZE>x<THUMBNAIL_SIZE>` (today's single thumbnail). */
+  renditions: readonly RenditionSpec[];
+  /** `EVENTS_TOPIC`: where ready / failed / removed events are published; unset → none. */
+  eventsTopic: string | undefined;
   maxConcurrency: number;
   logLevel: string;
   /** The buckets whose events are processed (`BUCKETS`, default `UPLOAD_BUCKET`); any other is skipped. */
@@ -41,6 +46,15 @@ export interface WorkerConfig {
 }
 
 const SUBSCRIPTION = /^(projects\/[^/]+\/subscriptions\/)?[A-Za-z][\w.~+%-]{2,254}$/;
+const TOPIC = /^(projects\/[^/]+\/topics\/)?[A-Za-z][\w.~+%-]{2,254}$/;
+
+/** A Pub/Sub topic (`name` or `projects/<p>/topics/<name>`), optional. */
+function topicVar(env: Env, name: string): string | undefined {
+  const topic = optionalVar(env, name);
+  if (topic !== undefined && !TOPIC.test(topic))
+    throw new ConfigError(name, `${name} is not a valid topic name: ${JSON.stringify(topic)}`);
+  return topic;
+}
 
 /** `gs://bucket/prefix/`, `gs://bucket`, or a prefix inside `UPLOAD_BUCKET`. */
 function inputFolder(raw: string | undefined, uploadBucket: string | undefined): InputFolder | undefined {
@@ -126,7 +140,8 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     projectId: optionalVar(env, 'GOOGLE_CLOUD_PROJECT'),
     subscription,
     thumbnailPrefix,
-    thumbnailSize: integerVar(env, 'THUMBNAIL_SIZE', 100, 1, 4096),
+    renditions: renditionsVar(env, integerVar(env, 'THUMBNAIL_SIZE', 100, 1, 4096)),
+    eventsTopic: topicVar(env, 'EVENTS_TOPIC'),
     maxConcurrency: integerVar(env, 'MAX_CONCURRENCY', 2 * os.availableParallelism(), 1, 1024),
     logLevel,
     buckets: served,

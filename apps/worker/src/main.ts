@@ -3,13 +3,13 @@
  * PUBSUB_SUBSCRIPTION is set) the pull subscriber, and shuts both down on SIGTERM within Cloud Run's 10 s.
  */
 import { once } from 'node:events';
-import { PubSub } from '@google-cloud/pubsub';
 import { createLogger, onShutdown, runMain } from '@thumbnailer/core';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
+import { createWorkerMetrics } from './metrics.js';
 import { createWorkerPipeline } from './pipeline.js';
 import { createPullConsumer } from './pull.js';
-import { configureSharp, createWorkerStorage } from './runtime.js';
+import { configureSharp, createWorkerClients } from './runtime.js';
 
 /** The subscriber gets most of the shutdown budget to finish in-flight images; the rest is margin. */
 const SUBSCRIBER_CLOSE_MS = 6_000;
@@ -19,12 +19,24 @@ async function main(): Promise<void> {
   configureSharp();
   const logger = createLogger({ service: 'worker', level: config.logLevel });
   const controller = new AbortController();
-  const storage = createWorkerStorage(config);
-  const pubsub = config.subscription
-    ? new PubSub(config.projectId ? { projectId: config.projectId } : {})
-    : undefined;
-  const pipeline = createWorkerPipeline({ storage, config, logger, signal: controller.signal });
-  const app = createApp({ pipeline, logger, projectId: config.projectId, signal: controller.signal });
+  const { storage, pubsub, notifier } = createWorkerClients(config);
+  const metrics = createWorkerMetrics();
+  const pipeline = createWorkerPipeline({
+    storage,
+    config,
+    logger,
+    notifier,
+    metrics,
+    signal: controller.signal,
+  });
+  metrics.inFlightFrom(() => pipeline.active);
+  const app = createApp({
+    pipeline,
+    logger,
+    metrics,
+    projectId: config.projectId,
+    signal: controller.signal,
+  });
   const consumer =
     pubsub && config.subscription
       ? createPullConsumer({
@@ -32,6 +44,7 @@ async function main(): Promise<void> {
           subscription: config.subscription,
           pipeline,
           logger,
+          metrics,
           maxConcurrency: config.maxConcurrency,
           closeTimeoutMs: SUBSCRIBER_CLOSE_MS,
         })

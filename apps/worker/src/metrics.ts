@@ -47,7 +47,9 @@ void everyImageRefusal;
 
 /** The worker's own reasons to skip an event without rendering it. */
 const FILTER_REASONS = [
-  'not_finalize', // a delete, archive or metadata update that needs no rendition
+  'not_finalize', // a metadata update or another event that needs no rendition
+  'archived', // OBJECT_ARCHIVE: a version became noncurrent in a versioned bucket; its renditions stay
+  'live', // a delete event for a generation that still exists (replayed or forged): nothing is removed
   'bucket_not_served', // a bucket outside BUCKETS
   'thumbnail', // under THUMBNAIL_PREFIX, or carrying thumbnailOf
   'folder', // a folder placeholder (name ends with /)

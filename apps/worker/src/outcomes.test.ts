@@ -78,7 +78,13 @@ describe('logOutcome', () => {
 
   it('logs a permanent refusal as a warning carrying its key and reason', () => {
     const { lines, logger } = capture();
-    logOutcome(logger, { status: 'skipped', reason: 'corrupt_image: cut', key: 'b/o@1', permanent: true });
+    logOutcome(logger, {
+      status: 'skipped',
+      reason: 'corrupt_image: cut',
+      code: 'corrupt_image',
+      key: 'b/o@1',
+      permanent: true,
+    });
     assert.equal(lines[0]?.severity, 'WARNING');
     assert.equal(lines[0]?.key, 'b/o@1');
     assert.equal(lines[0]?.reason, 'corrupt_image: cut');
@@ -86,7 +92,12 @@ describe('logOutcome', () => {
 
   it("logs a thumbnail's own event as an ordinary skip", () => {
     const { lines, logger } = capture();
-    logOutcome(logger, { status: 'skipped', reason: 'a thumbnail', key: 'b/thumbnails/x@1' });
+    logOutcome(logger, {
+      status: 'skipped',
+      reason: 'a thumbnail',
+      code: 'thumbnail',
+      key: 'b/thumbnails/x@1',
+    });
     assert.equal(lines[0]?.severity, 'INFO');
     assert.equal(lines[0]?.message, 'event skipped: a thumbnail');
   });

@@ -9,17 +9,36 @@
 import { ImageError, TransientError } from '@thumbnailer/core';
 import type { Logger } from 'pino';
 import { EventError } from './errors.js';
+import type { SkipReason } from './metrics.js';
+
+/** One rendition of a source generation, as the answer, the ready event and the logs name it. */
+export interface RenditionRef {
+  rendition: string;
+  uri: string;
+  width: number;
+  height: number;
+  bytes: number;
+  contentType: string;
+}
 
 export type Outcome =
-  | { status: 'processed'; key: string; thumbnail: string }
+  | { status: 'processed'; key: string; renditions: RenditionRef[] }
   | { status: 'duplicate'; key: string }
-  | { status: 'skipped'; reason: string; key?: string; permanent?: boolean }
+  | { status: 'removed'; key: string; removed: number }
+  | { status: 'skipped'; reason: string; code: SkipReason; key?: string; permanent?: boolean }
   | { status: 'error'; error: string; code: string }
   | { status: 'retry'; error: string; code: string; key?: string };
 
 export type ResponseBody =
-  | { status: 'processed'; key: string; thumbnail: string }
+  | {
+      status: 'processed';
+      key: string;
+      /** The first rendition's URI (the contract's field from before renditions). */
+      thumbnail: string;
+      renditions: Omit<RenditionRef, 'bytes'>[];
+    }
   | { status: 'duplicate'; key: string }
+  | { status: 'removed'; key: string; removed: number }
   | { status: 'skipped'; reason: string }
   | { status: 'error'; error: string }
   | { status: 'retry'; error: string };
@@ -41,9 +60,22 @@ export function eventHttpStatus(outcome: Outcome): 200 | 400 | 503 {
 export function responseBody(outcome: Outcome): ResponseBody {
   switch (outcome.status) {
     case 'processed':
-      return { status: 'processed', key: outcome.key, thumbnail: outcome.thumbnail };
+      return {
+        status: 'processed',
+        key: outcome.key,
+        thumbnail: outcome.renditions[0]?.uri ?? '',
+        renditions: outcome.renditions.map(({ rendition, uri, width, height, contentType }) => ({
+          rendition,
+          uri,
+          width,
+          height,
+          contentType,
+        })),
+      };
     case 'duplicate':
       return { status: 'duplicate', key: outcome.key };
+    case 'removed':
+      return { status: 'removed', key: outcome.key, removed: outcome.removed };
     case 'skipped':
       return { status: 'skipped', reason: outcome.reason };
     case 'error':
@@ -71,6 +103,7 @@ export function errorOutcome(err: unknown, key?: string): Outcome {
     return {
       status: 'skipped',
       reason: `${err.code}: ${err.message}`,
+      code: err.code,
       permanent: true,
       ...(key ? { key } : {}),
     };
@@ -88,7 +121,7 @@ export function errorOutcome(err: unknown, key?: string): Outcome {
 /** One log line per event outcome, carrying its key; warnings for refusals and redeliveries. */
 export function logOutcome(logger: Logger, outcome: Outcome, fields: Record<string, unknown> = {}): void {
   const line = { ...fields, ...outcome };
-  if (outcome.status === 'processed' || outcome.status === 'duplicate')
+  if (outcome.status === 'processed' || outcome.status === 'duplicate' || outcome.status === 'removed')
     logger.info(line, `event ${outcome.status}`);
   else if (outcome.status === 'skipped' && outcome.permanent) {
     // A permanent refusal of a real object (not an image, corrupt, gone): acked once, never redelivered.

@@ -3,13 +3,19 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import {
   createLogger,
+  defaultRenditions,
+  parseRenditions,
   TransientError,
   type CreateResult,
+  type DeleteResult,
   type DownloadResult,
+  type RenditionSpec,
   type StoredObject,
 } from '@thumbnailer/core';
 import { fixture } from '@thumbnailer/testkit';
+import { assertValidEvent } from '../test/schemas.js';
 import type { ObjectEvent } from './events.js';
+import { EVENT_TYPES, type Notice, type Notifier } from './notify.js';
 import { createPipeline, filterEvent, type PipelineStorage } from './pipeline.js';
 
 const BUCKET = 'local-bucket';
@@ -21,13 +27,18 @@ const logger = createLogger({
   destination: new Writable({ write: (_c, _e, cb) => cb() }),
 });
 
+interface MemoryObject {
+  data: Buffer;
+  contentType?: string;
+  generation?: string;
+  metadata?: Record<string, string>;
+}
+
 /**
  * The pipeline's storage seam in memory: objects by name (one generation each), every call recorded in order.
  * `fail` makes one kind of call throw what storage would throw.
  */
-function memoryStorage(
-  objects: Record<string, { data: Buffer; contentType?: string; generation?: string }> = {},
-) {
+function memoryStorage(objects: Record<string, MemoryObject> = {}) {
   const calls: string[] = [];
   const store = new Map(Object.entries(objects).map(([name, o]) => [name, { generation: '1', ...o }]));
   const fail: Partial<Record<'stat' | 'download' | 'createOnly', Error>> = {};
@@ -41,12 +52,18 @@ function memoryStorage(
       size: o.data.length,
       contentType: o.contentType,
       timeCreated: CREATED,
-      metadata: {},
+      metadata: o.metadata ?? {},
     };
   };
-  const storage: PipelineStorage & { calls: string[]; fail: typeof fail; written: Map<string, Buffer> } = {
+  const storage: PipelineStorage & {
+    calls: string[];
+    fail: typeof fail;
+    store: typeof store;
+    written: Map<string, { data: Buffer; metadata: Record<string, string> }>;
+  } = {
     calls,
     fail,
+    store,
     written: new Map(),
     stat(name: string, generation?: string | number) {
       calls.push(`stat ${name}`);
@@ -63,17 +80,46 @@ function memoryStorage(
         o && o.generation === String(generation) ? { status: 'ok', data: o.data } : { status: 'gone' },
       );
     },
-    createOnly(name: string, data: Buffer | string): Promise<CreateResult> {
+    createOnly(name: string, data: Buffer | string, options = {}): Promise<CreateResult> {
       calls.push(`createOnly ${name}`);
       if (fail.createOnly) return Promise.reject(fail.createOnly);
       if (store.has(name)) return Promise.resolve({ status: 'exists' });
       const buffer = Buffer.from(data);
-      store.set(name, { data: buffer, generation: '9' });
-      storage.written.set(name, buffer);
+      const metadata = options.metadata ?? {};
+      store.set(name, { data: buffer, generation: '9', contentType: options.contentType, metadata });
+      storage.written.set(name, { data: buffer, metadata });
       return Promise.resolve({ status: 'created', object: stored(name) });
+    },
+    async *list(prefix: string) {
+      calls.push(`list ${prefix}`);
+      await Promise.resolve();
+      for (const name of [...store.keys()].sort()) if (name.startsWith(prefix)) yield stored(name);
+    },
+    delete(name: string, ifGenerationMatch?: string): Promise<DeleteResult> {
+      calls.push(`delete ${name}`);
+      const o = store.get(name);
+      if (!o) return Promise.resolve({ status: 'gone' });
+      if (ifGenerationMatch !== undefined && ifGenerationMatch !== o.generation)
+        return Promise.resolve({ status: 'precondition_failed' });
+      store.delete(name);
+      return Promise.resolve({ status: 'deleted' });
     },
   };
   return storage;
+}
+
+/** A notifier that keeps what was published, each checked against its JSON Schema. */
+function capturingNotifier(): Notifier & { notices: Notice[] } {
+  const notices: Notice[] = [];
+  return {
+    notices,
+    publish(notice) {
+      assertValidEvent(EVENT_TYPES[notice.kind], notice.data);
+      notices.push(notice);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
 }
 
 function event(
@@ -94,27 +140,37 @@ function event(
 }
 
 /** An event that carries the object's metadata, as a JSON_API_V1 notification or an Eventarc payload does. */
-const withMetadata = (name: string, contentType: string) =>
-  event(name, { size: 10, contentType, timeCreated: CREATED });
+const withMetadata = (name: string, contentType: string, overrides: Partial<ObjectEvent> = {}) =>
+  event(name, { size: 10, contentType, timeCreated: CREATED }, overrides);
 
-function pipelineOver(storage: PipelineStorage, signal?: AbortSignal) {
+function pipelineOver(
+  storage: PipelineStorage,
+  options: { signal?: AbortSignal; renditions?: readonly RenditionSpec[]; notifier?: Notifier } = {},
+) {
   return createPipeline({
     storage: () => storage,
     buckets: new Set([BUCKET]),
     thumbnailPrefix: PREFIX,
-    thumbnailSize: 100,
+    renditions: options.renditions ?? defaultRenditions(100),
     maxConcurrency: 2,
     logger,
-    ...(signal ? { signal } : {}),
+    ...(options.notifier ? { notifier: options.notifier } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }
 
 const TARGET_JPG = 'thumbnails/20251203T15Z/up/photo.jpg.1.jpg';
+const photo = async (): Promise<MemoryObject> => ({
+  data: await fixture('landscape-jpeg'),
+  contentType: 'image/jpeg',
+});
 
 describe('filterEvent', () => {
   const cases: [string, ObjectEvent, RegExp | undefined][] = [
     ['passes a finalize of a source in a served bucket', event('up/photo.jpg'), undefined],
-    ['skips a delete', event('up/photo.jpg', {}, { kind: 'delete' }), /not a finalize event \(delete\)/],
+    ['passes a delete of a source', event('up/photo.jpg', {}, { kind: 'delete' }), undefined],
+    ['keeps an archived version’s renditions', event('a.jpg', {}, { kind: 'archive' }), /archived/],
+    ['skips a metadata update', event('a.jpg', {}, { kind: 'metadata_update' }), /not a finalize or delete/],
     [
       'skips a bucket it does not serve, naming it',
       event('x.jpg', {}, { bucket: 'other' }),
@@ -137,35 +193,34 @@ describe('filterEvent', () => {
     it(what, () => {
       const got = filterEvent(e, new Set([BUCKET]), PREFIX);
       if (reason === undefined) assert.equal(got, undefined);
-      else assert.match(String(got), reason);
+      else assert.match(String(got?.reason), reason);
     });
   }
 });
 
-describe('the pipeline', () => {
-  it('makes one thumbnail with three storage requests when the event carries the object metadata', async () => {
-    const storage = memoryStorage({
-      'up/photo.jpg': { data: await fixture('landscape-jpeg'), contentType: 'image/jpeg' },
-    });
+describe('the pipeline, one default rendition', () => {
+  it('makes the thumbnail with three storage requests when the event carries the object metadata', async () => {
+    const storage = memoryStorage({ 'up/photo.jpg': await photo() });
     const outcome = await pipelineOver(storage).process(withMetadata('up/photo.jpg', 'image/jpeg'));
-    assert.deepEqual(outcome, {
-      status: 'processed',
-      key: `${BUCKET}/up/photo.jpg@1`,
-      thumbnail: `gs://${BUCKET}/${TARGET_JPG}`,
-    });
+    assert.ok(outcome.status === 'processed');
+    assert.equal(outcome.renditions[0]?.uri, `gs://${BUCKET}/${TARGET_JPG}`);
     assert.deepEqual(storage.calls, [
       `stat ${TARGET_JPG}`,
       'download up/photo.jpg',
       `createOnly ${TARGET_JPG}`,
     ]);
+    const written = storage.written.get(TARGET_JPG)!;
+    assert.equal(written.metadata.thumbnailOf, `gs://${BUCKET}/up/photo.jpg`);
+    assert.equal(written.metadata.sourceGeneration, '1');
+    assert.equal(written.metadata.rendition, 'thumb');
+    assert.equal(written.metadata.renditionSpec, '100x100:inside:jpeg:q80');
+    assert.match(written.metadata.dominantColor ?? '', /^#[0-9a-f]{6}$/);
+    assert.ok((written.metadata.thumbhash ?? '').length > 10);
   });
 
   it('reads the source metadata first when the event carries none (a NONE-payload notification)', async () => {
-    const storage = memoryStorage({
-      'up/photo.jpg': { data: await fixture('landscape-jpeg'), contentType: 'image/jpeg' },
-    });
-    const outcome = await pipelineOver(storage).process(event('up/photo.jpg'));
-    assert.equal(outcome.status, 'processed');
+    const storage = memoryStorage({ 'up/photo.jpg': await photo() });
+    assert.equal((await pipelineOver(storage).process(event('up/photo.jpg'))).status, 'processed');
     assert.deepEqual(storage.calls, [
       'stat up/photo.jpg',
       `stat ${TARGET_JPG}`,
@@ -176,7 +231,7 @@ describe('the pipeline', () => {
 
   it('answers a duplicate of a finished generation with one metadata read: no download, no decode, no write', async () => {
     const storage = memoryStorage({
-      'up/photo.jpg': { data: await fixture('landscape-jpeg'), contentType: 'image/jpeg' },
+      'up/photo.jpg': await photo(),
       [TARGET_JPG]: { data: Buffer.from('done') },
     });
     const outcome = await pipelineOver(storage).process(withMetadata('up/photo.jpg', 'image/jpeg'));
@@ -184,28 +239,32 @@ describe('the pipeline', () => {
     assert.deepEqual(storage.calls, [`stat ${TARGET_JPG}`]);
   });
 
-  it('skips a generation that is gone with no write, and a missing one without a metadata read first', async () => {
+  it('skips a generation that is gone with no write, and a missing one with a single metadata read', async () => {
     const storage = memoryStorage();
     const gone = await pipelineOver(storage).process(withMetadata('up/gone.jpg', 'image/jpeg'));
-    assert.equal(gone.status, 'skipped');
-    assert.ok(gone.status === 'skipped' && gone.permanent);
+    assert.ok(gone.status === 'skipped' && gone.permanent && gone.code === 'gone');
     assert.equal(storage.calls.filter((c) => c.startsWith('createOnly')).length, 0);
 
     const bare = memoryStorage();
     const missing = await pipelineOver(bare).process(event('up/missing.jpg'));
-    assert.ok(missing.status === 'skipped' && /gone/.test(missing.reason));
+    assert.ok(missing.status === 'skipped' && missing.code === 'gone');
     assert.deepEqual(bare.calls, ['stat up/missing.jpg'], 'one metadata read, no download, no write');
   });
 
-  it('refuses bytes that are not an image once, permanently, writing nothing', async () => {
+  it('refuses bytes that are not an image once, permanently, writing nothing and telling subscribers', async () => {
     const storage = memoryStorage({
       'up/notes.jpg': { data: await fixture('text'), contentType: 'image/jpeg' },
     });
-    const outcome = await pipelineOver(storage).process(withMetadata('up/notes.jpg', 'image/jpeg'));
-    assert.ok(
-      outcome.status === 'skipped' && outcome.permanent && /^unsupported_format/.test(outcome.reason),
+    const notifier = capturingNotifier();
+    const outcome = await pipelineOver(storage, { notifier }).process(
+      withMetadata('up/notes.jpg', 'image/jpeg'),
     );
+    assert.ok(outcome.status === 'skipped' && outcome.permanent && outcome.code === 'unsupported_format');
     assert.equal(storage.written.size, 0);
+    assert.deepEqual(
+      notifier.notices.map((n) => [n.kind, n.kind === 'failed' ? n.data.code : undefined]),
+      [['failed', 'unsupported_format']],
+    );
   });
 
   it('names the thumbnail by the decoded format when the content type lied, checking the announced name first', async () => {
@@ -213,7 +272,7 @@ describe('the pipeline', () => {
       'up/photo.png': { data: await fixture('landscape-jpeg'), contentType: 'image/png' },
     });
     const outcome = await pipelineOver(storage).process(withMetadata('up/photo.png', 'image/png'));
-    assert.ok(outcome.status === 'processed' && outcome.thumbnail.endsWith('up/photo.png.1.jpg'));
+    assert.ok(outcome.status === 'processed' && outcome.renditions[0]?.uri.endsWith('up/photo.png.1.jpg'));
     assert.deepEqual(storage.calls, [
       'stat thumbnails/20251203T15Z/up/photo.png.1.png',
       'download up/photo.png',
@@ -222,22 +281,18 @@ describe('the pipeline', () => {
   });
 
   it('answers duplicate when another delivery wrote the thumbnail between the check and the write', async () => {
-    const storage = memoryStorage({
-      'up/photo.jpg': { data: await fixture('landscape-jpeg'), contentType: 'image/jpeg' },
-    });
+    const storage = memoryStorage({ 'up/photo.jpg': await photo() });
     const realCreate = storage.createOnly.bind(storage);
-    storage.createOnly = async (name, data) => {
+    storage.createOnly = async (name, data, options) => {
       await realCreate(name, Buffer.from('the other delivery'));
-      return realCreate(name, data);
+      return realCreate(name, data, options);
     };
     const outcome = await pipelineOver(storage).process(withMetadata('up/photo.jpg', 'image/jpeg'));
     assert.deepEqual(outcome, { status: 'duplicate', key: `${BUCKET}/up/photo.jpg@1` });
   });
 
-  it('runs same-key deliveries in one process once: the second waits and is a duplicate', async () => {
-    const storage = memoryStorage({
-      'up/photo.jpg': { data: await fixture('landscape-jpeg'), contentType: 'image/jpeg' },
-    });
+  it('runs same-key deliveries in one process once: the others wait and are duplicates', async () => {
+    const storage = memoryStorage({ 'up/photo.jpg': await photo() });
     const pipeline = pipelineOver(storage);
     const outcomes = await Promise.all(
       [1, 2, 3].map(() => pipeline.process(withMetadata('up/photo.jpg', 'image/jpeg'))),
@@ -250,9 +305,7 @@ describe('the pipeline', () => {
   });
 
   it('throws a transient storage failure for redelivery and does the work again on the next delivery', async () => {
-    const storage = memoryStorage({
-      'up/photo.jpg': { data: await fixture('landscape-jpeg'), contentType: 'image/jpeg' },
-    });
+    const storage = memoryStorage({ 'up/photo.jpg': await photo() });
     const pipeline = pipelineOver(storage);
     storage.fail.download = new TransientError('storage_unavailable', 'down');
     await assert.rejects(pipeline.process(withMetadata('up/photo.jpg', 'image/jpeg')), {
@@ -274,11 +327,155 @@ describe('the pipeline', () => {
     controller.abort();
     const storage = memoryStorage();
     await assert.rejects(
-      pipelineOver(storage, controller.signal).process(withMetadata('a.jpg', 'image/jpeg')),
-      {
-        code: 'shutting_down',
-      },
+      pipelineOver(storage, { signal: controller.signal }).process(withMetadata('a.jpg', 'image/jpeg')),
+      { code: 'shutting_down' },
     );
     assert.deepEqual(storage.calls, []);
+  });
+});
+
+describe('the pipeline, a rendition set', () => {
+  const renditions = parseRenditions('thumb:100x100,card:400x300:cover:webp,hero:1600x1600:avif:q60');
+
+  it('writes every rendition once from one download, with one metadata read and one write each', async () => {
+    const storage = memoryStorage({ 'up/photo.jpg': await photo() });
+    const notifier = capturingNotifier();
+    const outcome = await pipelineOver(storage, { renditions, notifier }).process(
+      withMetadata('up/photo.jpg', 'image/jpeg'),
+    );
+    assert.ok(outcome.status === 'processed');
+    assert.deepEqual(
+      outcome.renditions.map((r) => [r.rendition, r.contentType]),
+      [
+        ['thumb', 'image/jpeg'],
+        ['card', 'image/webp'],
+        ['hero', 'image/avif'],
+      ],
+    );
+    assert.deepEqual(
+      outcome.renditions.map((r) => [r.width, r.height]),
+      [
+        [100, 75],
+        [400, 300],
+        [640, 480], // never enlarged: the source is 640×480
+      ],
+    );
+    const count = (verb: string) => storage.calls.filter((c) => c.startsWith(verb)).length;
+    assert.deepEqual([count('stat'), count('download'), count('createOnly')], [3, 1, 3]);
+    const [ready] = notifier.notices;
+    assert.ok(ready?.kind === 'ready' && ready.data.renditions.length === 3);
+  });
+
+  it('writes only the renditions that are missing (a worker killed after its first one left the rest)', async () => {
+    const first = memoryStorage({ 'up/photo.jpg': await photo() });
+    const done = await pipelineOver(first, { renditions: renditions.slice(0, 1) }).process(
+      withMetadata('up/photo.jpg', 'image/jpeg'),
+    );
+    assert.ok(done.status === 'processed');
+    const before = new Map(first.written);
+    first.calls.length = 0;
+    first.written.clear();
+    const outcome = await pipelineOver(first, { renditions }).process(
+      withMetadata('up/photo.jpg', 'image/jpeg'),
+    );
+    assert.ok(outcome.status === 'processed' && outcome.renditions.length === 3);
+    assert.deepEqual(
+      [...first.written.keys()].map((n) => /\.1\.([a-z]+)-/.exec(n)?.[1]).sort(),
+      ['card', 'hero'],
+      'only card and hero written',
+    );
+    assert.ok(![...first.written.keys()].some((n) => before.has(n)), 'the thumb is not written again');
+  });
+
+  it('answers a complete set as a duplicate without downloading, and still tells subscribers it is ready', async () => {
+    const storage = memoryStorage({ 'up/photo.jpg': await photo() });
+    await pipelineOver(storage, { renditions }).process(withMetadata('up/photo.jpg', 'image/jpeg'));
+    storage.calls.length = 0;
+    const notifier = capturingNotifier();
+    const outcome = await pipelineOver(storage, { renditions, notifier }).process(
+      withMetadata('up/photo.jpg', 'image/jpeg'),
+    );
+    assert.equal(outcome.status, 'duplicate');
+    assert.deepEqual(
+      storage.calls.map((c) => c.split(' ')[0]),
+      ['stat', 'stat', 'stat'],
+    );
+    assert.equal(notifier.notices[0]?.kind, 'ready', 'a worker that died before publishing is made good');
+  });
+});
+
+describe('the pipeline, deletions', () => {
+  async function rendered() {
+    const storage = memoryStorage({ 'up/photo.jpg': await photo() });
+    const outcome = await pipelineOver(storage).process(withMetadata('up/photo.jpg', 'image/jpeg'));
+    assert.equal(outcome.status, 'processed');
+    return storage;
+  }
+  const deleted = (overrides: Partial<ObjectEvent> = {}) =>
+    withMetadata('up/photo.jpg', 'image/jpeg', { kind: 'delete', ...overrides });
+
+  it('removes the renditions of a generation that is gone, and says so', async () => {
+    const storage = await rendered();
+    storage.store.delete('up/photo.jpg');
+    const notifier = capturingNotifier();
+    const outcome = await pipelineOver(storage, { notifier }).process(deleted());
+    assert.deepEqual(outcome, { status: 'removed', key: `${BUCKET}/up/photo.jpg@1`, removed: 1 });
+    assert.ok(!storage.store.has(TARGET_JPG));
+    assert.deepEqual(
+      notifier.notices.map((n) => (n.kind === 'removed' ? n.data.removed : n.kind)),
+      [[`gs://${BUCKET}/${TARGET_JPG}`]],
+    );
+  });
+
+  it('removes nothing for a delete event whose generation still exists (replayed or forged)', async () => {
+    const storage = await rendered();
+    const outcome = await pipelineOver(storage).process(deleted());
+    assert.ok(outcome.status === 'skipped' && outcome.code === 'live');
+    assert.ok(storage.store.has(TARGET_JPG));
+  });
+
+  it("never touches another source's renditions that share the name prefix, nor another generation's", async () => {
+    const storage = await rendered();
+    storage.store.delete('up/photo.jpg');
+    // Another source named so that its thumbnail starts with this one's prefix, and this source's newer generation.
+    storage.store.set('thumbnails/20251203T15Z/up/photo.jpg.1.x.2.jpg', {
+      data: Buffer.from('x'),
+      generation: '5',
+      metadata: { thumbnailOf: `gs://${BUCKET}/up/photo.jpg.1.x`, sourceGeneration: '2' },
+    });
+    storage.store.set('thumbnails/20251203T15Z/up/photo.jpg.2.jpg', {
+      data: Buffer.from('y'),
+      generation: '6',
+      metadata: { thumbnailOf: `gs://${BUCKET}/up/photo.jpg`, sourceGeneration: '2' },
+    });
+    const outcome = await pipelineOver(storage).process(deleted());
+    assert.ok(outcome.status === 'removed' && outcome.removed === 1);
+    assert.ok(storage.store.has('thumbnails/20251203T15Z/up/photo.jpg.1.x.2.jpg'));
+    assert.ok(storage.store.has('thumbnails/20251203T15Z/up/photo.jpg.2.jpg'));
+  });
+
+  it('answers a delete of what is already gone with removed 0, and a repeat without any request', async () => {
+    const storage = memoryStorage();
+    const pipeline = pipelineOver(storage);
+    assert.deepEqual(await pipeline.process(deleted()), {
+      status: 'removed',
+      key: `${BUCKET}/up/photo.jpg@1`,
+      removed: 0,
+    });
+    const calls = storage.calls.length;
+    assert.equal((await pipeline.process(deleted())).status, 'removed');
+    assert.equal(storage.calls.length, calls);
+  });
+
+  it('does not let a finished finalize make the delete of the same generation a duplicate', async () => {
+    const storage = memoryStorage({ 'up/photo.jpg': await photo() });
+    const pipeline = pipelineOver(storage);
+    assert.equal((await pipeline.process(withMetadata('up/photo.jpg', 'image/jpeg'))).status, 'processed');
+    storage.store.delete('up/photo.jpg');
+    assert.deepEqual(await pipeline.process(deleted()), {
+      status: 'removed',
+      key: `${BUCKET}/up/photo.jpg@1`,
+      removed: 1,
+    });
   });
 });

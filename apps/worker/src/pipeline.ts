@@ -1,55 +1,50 @@
 /**
  * The one pipeline every input (pull, POST /event, backfill) goes through, as named stages in the order they run:
  *
- *   filter  — decided from the event alone, no storage request: not a finalize, a bucket this worker does not
+ *   filter  — decided from the event alone, no storage request: the event kind, a bucket this worker does not
  *             serve, under THUMBNAIL_PREFIX, carrying thumbnailOf, a folder placeholder, empty.
- *   dedupe  — the same key in flight here waits for it; a key finished here is a duplicate; then the source facts
- *             (from the event, or one metadata read when it carries none) give the target name, and one metadata
- *             read of the target answers a duplicate without downloading or decoding anything.
- *   fetch   — the download pinned to the event's generation; 404 means gone or superseded: skipped.
- *   render  — createThumbnail; an ImageError is a permanent refusal: skipped.
- *   store   — the create-only write at the deterministic name; "exists" means another delivery won: duplicate.
+ *   dedupe  — in process: the same key in flight here waits for it; a key finished here is a duplicate.
+ *   then, by kind: finalize.ts (dedupe in storage → fetch → render → store) or removal.ts (confirm → find → delete).
  *
- * Exactly once comes from the deterministic name plus the create-only write alone; there is no lock or marker.
- * Settled outcomes (processed, duplicate, skipped) are returned; reasons to try again are thrown (TransientError)
- * and outcomes.ts maps them. Happy path with an event that carries the object's metadata: three storage requests
- * (one metadata read, one download, one create-only write) and one object written.
+ * Exactly once comes from deterministic names plus create-only writes alone; there is no lock or marker object.
+ * Settled outcomes (processed, duplicate, removed, skipped) are returned; reasons to try again are thrown
+ * (TransientError) and outcomes.ts maps them.
  */
 import type { Storage } from '@google-cloud/storage';
 import {
-  CONTENT_TYPES,
-  createThumbnail,
-  formatTimestamp,
   IdempotencyMap,
   idempotencyKey,
-  ImageError,
   isUnderPrefix,
   StorageAdapter,
-  thumbnailFormatFor,
-  thumbnailObjectName,
   TransientError,
-  EXTENSIONS,
-  type ImageFormat,
-  type Thumbnail,
+  type RenditionSpec,
 } from '@thumbnailer/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import type { ObjectEvent } from './events.js';
+import { finalize } from './finalize.js';
+import type { SkipReason, WorkerMetrics } from './metrics.js';
+import { silentNotifier, type Notifier } from './notify.js';
 import type { Outcome } from './outcomes.js';
+import { removeRenditions } from './removal.js';
+import { skipped, type PipelineStorage, type StageContext } from './stages.js';
 
-/** What the pipeline needs of a bucket's storage adapter (the seam its unit tests fill in memory). */
-export type PipelineStorage = Pick<StorageAdapter, 'stat' | 'download' | 'createOnly'>;
+export type { PipelineStorage } from './stages.js';
 
 export interface PipelineOptions {
   /** The adapter of one bucket (only buckets in `buckets` are ever asked for). */
   storage(bucket: string): PipelineStorage;
   buckets: ReadonlySet<string>;
   thumbnailPrefix: string;
-  thumbnailSize: number;
+  renditions: readonly RenditionSpec[];
   /** Images processed at once by this instance, whatever the input. */
   maxConcurrency: number;
   logger: Logger;
+  /** Where ready / failed / removed events go (default: nowhere). */
+  notifier?: Notifier;
+  /** Render time and latency (default: not recorded). */
+  metrics?: Pick<WorkerMetrics, 'latency' | 'timeRender'>;
   /** Aborted on shutdown: no new work starts, it is answered with retry. */
   signal?: AbortSignal;
   clock?: () => Date;
@@ -63,83 +58,38 @@ export interface Pipeline {
   readonly active: number;
 }
 
-/** What the pipeline knows about the source generation before downloading it. */
-interface SourceFacts {
-  created: Date;
-  /** The format its content type announces (a prediction: the bytes decide). */
-  predicted: ImageFormat | undefined;
-}
-
-const GONE = 'gone or superseded (generation no longer exists)';
-const FORMAT_BY_CONTENT_TYPE = new Map(
-  Object.entries(CONTENT_TYPES).map(([format, type]) => [type, format as ImageFormat]),
-);
-
-/** `permanent`: a real source refused for good (not an image, corrupt, gone), logged as a warning. */
-function skipped(reason: string, key: string, permanent = false): Outcome {
-  return permanent ? { status: 'skipped', reason, key, permanent } : { status: 'skipped', reason, key };
-}
-
-// ---- filter -------------------------------------------------------------------------------------------
+const unmeasured: Pick<WorkerMetrics, 'latency' | 'timeRender'> = {
+  latency: () => undefined,
+  timeRender: (work) => work(),
+};
 
 /** Skip reasons decided from the event alone, before any storage call. */
 export function filterEvent(
   event: ObjectEvent,
   buckets: ReadonlySet<string>,
   prefix: string,
-): string | undefined {
-  if (event.kind !== 'finalize') return `not a finalize event (${event.kind})`;
-  if (!buckets.has(event.bucket)) return `bucket ${event.bucket} is not served by this worker (BUCKETS)`;
-  if (isUnderPrefix(event.name, prefix)) return `a thumbnail (under ${prefix})`;
-  if (event.object.metadata?.thumbnailOf !== undefined) return 'a thumbnail (has thumbnailOf metadata)';
-  if (event.name.endsWith('/')) return 'a folder placeholder';
-  if (event.object.size === 0) return 'an empty object';
+): { reason: string; code: SkipReason } | undefined {
+  if (event.kind === 'archive')
+    return { reason: 'archived: a noncurrent version keeps its renditions', code: 'archived' };
+  if (event.kind !== 'finalize' && event.kind !== 'delete')
+    return { reason: `not a finalize or delete event (${event.kind})`, code: 'not_finalize' };
+  if (!buckets.has(event.bucket))
+    return {
+      reason: `bucket ${event.bucket} is not served by this worker (BUCKETS)`,
+      code: 'bucket_not_served',
+    };
+  if (isUnderPrefix(event.name, prefix))
+    return { reason: `a thumbnail (under ${prefix})`, code: 'thumbnail' };
+  if (event.object.metadata?.thumbnailOf !== undefined)
+    return { reason: 'a thumbnail (has thumbnailOf metadata)', code: 'thumbnail' };
+  if (event.name.endsWith('/')) return { reason: 'a folder placeholder', code: 'folder' };
+  if (event.kind === 'finalize' && event.object.size === 0)
+    return { reason: 'an empty object', code: 'empty' };
   return undefined;
 }
 
-// ---- dedupe ---------------------------------------------------------------------------------------------
-
-/**
- * The source generation's creation time and announced format: from the event when it carries the object's
- * metadata, else from one metadata read pinned to the generation (which also catches what the event could not:
- * gone, a thumbnail by its metadata, empty). A string is a skip reason.
- */
-async function sourceFacts(
-  event: ObjectEvent,
-  storage: PipelineStorage,
-): Promise<SourceFacts | { skip: string; permanent: boolean }> {
-  let { timeCreated, contentType } = event.object;
-  if (timeCreated === undefined) {
-    const stat = await storage.stat(event.name, event.generation);
-    if (stat === undefined) return { skip: GONE, permanent: true };
-    if (stat.metadata.thumbnailOf !== undefined)
-      return { skip: 'a thumbnail (has thumbnailOf metadata)', permanent: false };
-    if (stat.size === 0) return { skip: 'an empty object', permanent: false };
-    // Without timeCreated a generation is its creation time in microseconds.
-    timeCreated = stat.timeCreated ?? new Date(Math.floor(Number(stat.generation) / 1000));
-    contentType = stat.contentType;
-  }
-  return {
-    created: timeCreated,
-    predicted: contentType ? FORMAT_BY_CONTENT_TYPE.get(contentType) : undefined,
-  };
-}
-
-// ---- render ---------------------------------------------------------------------------------------------
-
-async function render(data: Buffer, size: number): Promise<Thumbnail | ImageError> {
-  try {
-    return await createThumbnail(data, { size });
-  } catch (err) {
-    if (err instanceof ImageError) return err;
-    throw err;
-  }
-}
-
-// ---- assembly -------------------------------------------------------------------------------------------
-
 export function createPipeline(options: PipelineOptions): Pipeline {
-  const { logger, thumbnailPrefix, thumbnailSize, buckets } = options;
+  const { buckets, thumbnailPrefix } = options;
   const clock = options.clock ?? (() => new Date());
   const memo = options.memo ?? new IdempotencyMap();
   const limit: LimitFunction = pLimit(options.maxConcurrency);
@@ -150,72 +100,46 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (options.signal?.aborted) throw new TransientError('shutting_down', 'the worker is shutting down');
   }
 
-  function target(event: ObjectEvent, created: Date, format: ImageFormat): string {
-    const { name, generation } = event;
-    return thumbnailObjectName(
-      thumbnailPrefix,
-      { name, generation, created },
-      EXTENSIONS[thumbnailFormatFor(format)],
-    );
+  function context(bucket: string): StageContext {
+    return {
+      storage: options.storage(bucket),
+      prefix: thumbnailPrefix,
+      renditions: options.renditions,
+      notifier: options.notifier ?? silentNotifier,
+      metrics: options.metrics ?? unmeasured,
+      logger: options.logger,
+      clock,
+    };
   }
 
-  /** dedupe (in storage) → fetch → render → store, for one key this process is not already working on. */
   async function work(event: ObjectEvent, key: string): Promise<Outcome> {
     assertServing();
-    const storage = options.storage(event.bucket);
-    const facts = await sourceFacts(event, storage);
-    if ('skip' in facts) return skipped(facts.skip, key, facts.permanent);
-    if (facts.predicted !== undefined && (await storage.stat(target(event, facts.created, facts.predicted))))
-      return { status: 'duplicate', key };
-
-    const downloaded = await storage.download(event.name, event.generation);
-    if (downloaded.status === 'gone') return skipped(GONE, key, true);
-
-    const thumb = await render(downloaded.data, thumbnailSize);
-    if (thumb instanceof ImageError) return skipped(`${thumb.code}: ${thumb.message}`, key, true);
-
-    const name = target(event, facts.created, thumb.format);
-    const written = await storage.createOnly(name, thumb.data, {
-      contentType: thumb.contentType,
-      metadata: { thumbnailOf: `gs://${event.bucket}/${event.name}`, sourceGeneration: event.generation },
-    });
-    if (written.status === 'exists') return { status: 'duplicate', key };
-    const uri = `gs://${event.bucket}/${name}`;
-    logger.info(
-      {
-        key,
-        thumbnail: uri,
-        width: thumb.width,
-        height: thumb.height,
-        format: thumb.format,
-        folder: formatTimestamp(facts.created),
-        ...(event.eventTime ? { latencyMs: clock().getTime() - event.eventTime.getTime() } : {}),
-      },
-      'thumbnail written',
-    );
-    return { status: 'processed', key, thumbnail: uri };
+    const ctx = context(event.bucket);
+    return event.kind === 'delete' ? removeRenditions(ctx, event, key) : finalize(ctx, event, key);
   }
 
-  /** The in-process half of dedupe: one run per key at a time, finished keys remembered (bounded). */
+  /** The in-process half of dedupe: one run per key and kind at a time, finished ones remembered (bounded). */
   async function once(event: ObjectEvent, key: string): Promise<Outcome> {
-    const state = memo.begin(key);
-    if (state === 'done') return { status: 'duplicate', key };
-    const current = running.get(key);
+    const memoKey = event.kind === 'delete' ? `${key}#delete` : key;
+    const state = memo.begin(memoKey);
+    if (state === 'done')
+      return event.kind === 'delete' ? { status: 'removed', key, removed: 0 } : { status: 'duplicate', key };
+    const current = running.get(memoKey);
     if (state === 'in-flight' && current) {
       const outcome = await current;
       return outcome.status === 'processed' ? { status: 'duplicate', key } : outcome;
     }
     const run = limit(() => work(event, key));
-    running.set(key, run);
+    running.set(memoKey, run);
     try {
       const outcome = await run;
-      memo.finish(key, true);
+      memo.finish(memoKey, true);
       return outcome;
     } catch (err) {
-      memo.finish(key, false);
+      memo.finish(memoKey, false);
       throw err;
     } finally {
-      running.delete(key);
+      running.delete(memoKey);
     }
   }
 
@@ -225,8 +149,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
     async process(event) {
       const key = idempotencyKey(event.bucket, event.name, event.generation);
-      const reason = filterEvent(event, buckets, thumbnailPrefix);
-      if (reason !== undefined) return skipped(reason, key);
+      const skip = filterEvent(event, buckets, thumbnailPrefix);
+      if (skip !== undefined) return skipped(skip.reason, skip.code, key);
       assertServing();
       return once(event, key);
     },
@@ -237,18 +161,24 @@ export interface WorkerPipelineDeps {
   storage: Storage;
   config: Pick<
     WorkerConfig,
-    'buckets' | 'thumbnailPrefix' | 'thumbnailSize' | 'maxConcurrency' | 'storageTimeoutMs'
+    'buckets' | 'thumbnailPrefix' | 'renditions' | 'maxConcurrency' | 'storageTimeoutMs'
   >;
   logger: Logger;
+  notifier?: Notifier;
+  metrics?: Pick<WorkerMetrics, 'latency' | 'timeRender' | 'storageRequest'>;
   signal?: AbortSignal;
 }
 
 /** The pipeline over a Storage client made in main: one adapter per served bucket. */
-export function createWorkerPipeline({ storage, config, logger, signal }: WorkerPipelineDeps): Pipeline {
+export function createWorkerPipeline(deps: WorkerPipelineDeps): Pipeline {
+  const { storage, config, metrics } = deps;
   const adapters = new Map(
     [...config.buckets].map((bucket) => [
       bucket,
-      new StorageAdapter(storage.bucket(bucket), { deadlineMs: config.storageTimeoutMs }),
+      new StorageAdapter(storage.bucket(bucket), {
+        deadlineMs: config.storageTimeoutMs,
+        ...(metrics ? { onRequest: (op) => metrics.storageRequest(op) } : {}),
+      }),
     ]),
   );
   return createPipeline({
@@ -259,9 +189,11 @@ export function createWorkerPipeline({ storage, config, logger, signal }: Worker
     },
     buckets: config.buckets,
     thumbnailPrefix: config.thumbnailPrefix,
-    thumbnailSize: config.thumbnailSize,
+    renditions: config.renditions,
     maxConcurrency: config.maxConcurrency,
-    logger,
-    ...(signal ? { signal } : {}),
+    logger: deps.logger,
+    ...(deps.notifier ? { notifier: deps.notifier } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(deps.signal ? { signal: deps.signal } : {}),
   });
 }

@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { parseNotification } from './events.js';
 import { deliveryOf, errorOutcome, logOutcome, type Outcome } from './outcomes.js';
+import type { WorkerMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface PullOptions {
@@ -21,6 +22,8 @@ export interface PullOptions {
   subscription: string;
   pipeline: Pipeline;
   logger: Logger;
+  /** Told of every message's outcome. */
+  metrics?: Pick<WorkerMetrics, 'event'>;
   maxConcurrency: number;
   /** How long close() waits for in-flight messages before nacking the rest. */
   closeTimeoutMs?: number;
@@ -101,6 +104,7 @@ export function createPullConsumer(options: PullOptions): PullConsumer {
       outcome = errorOutcome(err);
     }
     try {
+      options.metrics?.event('pull', outcome);
       logOutcome(logger, outcome, { via: 'pull', messageId: message.id, ...(object ? { object } : {}) });
       delayMs = initialMs; // a delivered message proves the stream is healthy
       settle(message, outcome);

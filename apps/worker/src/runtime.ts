@@ -1,11 +1,13 @@
 /**
  * The process-wide set-up both worker entry scripts (main.ts, backfill-main.ts) share: sharp's threads and cache,
- * and the Storage client. Called from main(), never at import.
+ * and the clients. Called from main(), never at import.
  */
+import { PubSub } from '@google-cloud/pubsub';
 import type { Storage } from '@google-cloud/storage';
 import { createStorageClient } from '@thumbnailer/core';
 import sharp from 'sharp';
 import type { WorkerConfig } from './config.js';
+import { createNotifier, silentNotifier, type Notifier } from './notify.js';
 
 /**
  * Throughput comes from several images in parallel (MAX_CONCURRENCY), not from several libvips threads per image:
@@ -28,4 +30,28 @@ export function createWorkerStorage(config: Pick<WorkerConfig, 'projectId' | 'st
     timeout: config.storageTimeoutMs,
     retryOptions: { autoRetry: true, maxRetries: 2, maxRetryDelay: 2, totalTimeout: 15 },
   });
+}
+
+export interface WorkerClients {
+  storage: Storage;
+  /** One Pub/Sub client, when something needs it (the subscription, EVENTS_TOPIC). */
+  pubsub: PubSub | undefined;
+  /** Publishes to EVENTS_TOPIC, or nowhere when it is unset. */
+  notifier: Notifier;
+}
+
+/** The clients one worker process uses; each reads its emulator switch itself. */
+export function createWorkerClients(
+  config: Pick<WorkerConfig, 'projectId' | 'storageTimeoutMs' | 'subscription' | 'eventsTopic'>,
+): WorkerClients {
+  const pubsub =
+    config.subscription || config.eventsTopic
+      ? new PubSub(config.projectId ? { projectId: config.projectId } : {})
+      : undefined;
+  return {
+    storage: createWorkerStorage(config),
+    pubsub,
+    notifier:
+      pubsub && config.eventsTopic ? createNotifier({ pubsub, topic: config.eventsTopic }) : silentNotifier,
+  };
 }

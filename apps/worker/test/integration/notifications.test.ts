@@ -217,7 +217,7 @@ describe('worker on bucket notifications', () => {
     assert.equal(health.status, 200);
   });
 
-  it('answers POST /event with 400 for an unusable request and 200 skipped for a non-finalize event', async () => {
+  it('answers POST /event with 400 for an unusable request and 200 skipped for a metadata update', async () => {
     const bad = await fetch(`${worker.url}/event`, { method: 'POST', body: 'not an event' });
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { status: string }).status, 'error');
@@ -227,7 +227,10 @@ describe('worker on bucket notifications', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         message: {
-          attributes: { ...finalizeAttributes(bucket.name, 'x.jpg', '1'), eventType: 'OBJECT_DELETE' },
+          attributes: {
+            ...finalizeAttributes(bucket.name, 'x.jpg', '1'),
+            eventType: 'OBJECT_METADATA_UPDATE',
+          },
           data: '',
           messageId: '1',
         },
@@ -235,6 +238,9 @@ describe('worker on bucket notifications', () => {
       }),
     });
     assert.equal(push.status, 200);
-    assert.deepEqual(await push.json(), { status: 'skipped', reason: 'not a finalize event (delete)' });
+    assert.deepEqual(await push.json(), {
+      status: 'skipped',
+      reason: 'not a finalize or delete event (metadata_update)',
+    });
   });
 });
