@@ -10,6 +10,7 @@ import type { Pipeline } from './pipeline.js';
 // The pipeline is the worker's own interface; here it answers by object name so the HTTP mapping can be seen.
 const pipeline: Pipeline = {
   active: 0,
+  plan: () => Promise.resolve({ status: 'complete' }),
   process(event: ObjectEvent): Promise<Outcome> {
     const key = `${event.bucket}/${event.name}@${event.generation}`;
     if (event.name === 'down.jpg')

@@ -28,6 +28,7 @@ import {
   type ThumbnailSource,
 } from '@thumbnailer/core';
 import type { ObjectEvent } from './events.js';
+import type { SkipReason } from './metrics.js';
 import { skipped, type StageContext } from './stages.js';
 import type { Outcome, RenditionRef } from './outcomes.js';
 
@@ -188,6 +189,30 @@ async function announceExisting(
       latencyMs: Math.max(0, written - facts.source.created.getTime()),
     },
   });
+}
+
+/** What a finalize would do, found with metadata reads only (no download, no decode, no write): for dry runs. */
+export type FinalizePlan =
+  | { status: 'skipped'; reason: string; code: SkipReason }
+  | { status: 'complete' }
+  /** Its content type is not an image's: a real run downloads it to be sure (the bytes decide). */
+  | { status: 'not_image_by_type'; missing: string[] }
+  | { status: 'missing'; missing: string[] };
+
+export async function planFinalize(
+  ctx: StageContext,
+  event: ObjectEvent,
+  key: string,
+): Promise<FinalizePlan> {
+  const facts = await sourceFacts(ctx, event, key);
+  if ('status' in facts) {
+    const skip = facts as Extract<Outcome, { status: 'skipped' }>;
+    return { status: 'skipped', reason: skip.reason, code: skip.code };
+  }
+  const existing = await existingRenditions(ctx, facts);
+  const missing = ctx.renditions.filter((spec) => !existing.has(spec.name)).map((spec) => spec.name);
+  if (facts.predicted === undefined) return { status: 'not_image_by_type', missing };
+  return missing.length === 0 ? { status: 'complete' } : { status: 'missing', missing };
 }
 
 export async function finalize(ctx: StageContext, event: ObjectEvent, key: string): Promise<Outcome> {

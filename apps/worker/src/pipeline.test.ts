@@ -404,6 +404,34 @@ describe('the pipeline, a rendition set', () => {
   });
 });
 
+describe('the pipeline, planned (dry runs)', () => {
+  const renditions = parseRenditions('thumb:100x100,card:400x300:cover:webp');
+
+  it('tells what a run would do with metadata reads only', async () => {
+    const storage = memoryStorage({
+      'up/photo.jpg': await photo(),
+      'up/notes.bin': { data: Buffer.from('x') },
+    });
+    const pipeline = pipelineOver(storage, { renditions });
+    assert.deepEqual(await pipeline.plan(withMetadata('up/photo.jpg', 'image/jpeg')), {
+      status: 'missing',
+      missing: ['thumb', 'card'],
+    });
+    await pipeline.process(withMetadata('up/photo.jpg', 'image/jpeg'));
+    storage.calls.length = 0;
+    assert.deepEqual(await pipeline.plan(withMetadata('up/photo.jpg', 'image/jpeg')), { status: 'complete' });
+    assert.ok(
+      storage.calls.every((c) => c.startsWith('stat ')),
+      'metadata reads only',
+    );
+    assert.equal(
+      (await pipeline.plan(withMetadata('up/notes.bin', 'application/octet-stream'))).status,
+      'not_image_by_type',
+    );
+    assert.equal((await pipeline.plan(event('thumbnails/x.jpg'))).status, 'skipped');
+  });
+});
+
 describe('the pipeline, deletions', () => {
   async function rendered() {
     const storage = memoryStorage({ 'up/photo.jpg': await photo() });

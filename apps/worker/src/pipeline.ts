@@ -23,7 +23,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import type { ObjectEvent } from './events.js';
-import { finalize } from './finalize.js';
+import { finalize, planFinalize, type FinalizePlan } from './finalize.js';
 import type { SkipReason, WorkerMetrics } from './metrics.js';
 import { silentNotifier, type Notifier } from './notify.js';
 import type { Outcome } from './outcomes.js';
@@ -31,6 +31,7 @@ import { removeRenditions } from './removal.js';
 import { skipped, type PipelineStorage, type StageContext } from './stages.js';
 
 export type { PipelineStorage } from './stages.js';
+export type { FinalizePlan } from './finalize.js';
 
 export interface PipelineOptions {
   /** The adapter of one bucket (only buckets in `buckets` are ever asked for). */
@@ -54,6 +55,11 @@ export interface PipelineOptions {
 
 export interface Pipeline {
   process(event: ObjectEvent): Promise<Outcome>;
+  /**
+   * What process() would do with a finalize event, found with metadata reads only — nothing is downloaded,
+   * decoded or written (dry runs). Not bounded by MAX_CONCURRENCY: the caller bounds it.
+   */
+  plan(event: ObjectEvent): Promise<FinalizePlan>;
   /** Images being worked on right now. */
   readonly active: number;
 }
@@ -153,6 +159,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (skip !== undefined) return skipped(skip.reason, skip.code, key);
       assertServing();
       return once(event, key);
+    },
+    async plan(event) {
+      const key = idempotencyKey(event.bucket, event.name, event.generation);
+      const skip = filterEvent(event, buckets, thumbnailPrefix);
+      if (skip !== undefined) return { status: 'skipped', ...skip };
+      return planFinalize(context(event.bucket), { ...event, kind: 'finalize' }, key);
     },
   };
 }
