@@ -27,12 +27,37 @@ resource "google_storage_bucket_iam_member" "web" {
   member   = google_service_account.web.member
 }
 
-# worker: read (and list, for backfill) originals, create thumbnails; no delete.
+# worker: read (and list, for backfill) originals, create thumbnails.
 resource "google_storage_bucket_iam_member" "worker" {
   for_each = toset(["roles/storage.objectViewer", "roles/storage.objectCreator"])
   bucket   = google_storage_bucket.uploads.name
   role     = each.value
   member   = google_service_account.worker.member
+}
+
+# worker: delete under the thumbnail prefix only — the renditions of a source generation that is gone (and the
+# backfill's checkpoints and retired renditions). No predefined role holds delete alone, hence a custom role, and an
+# IAM condition confines it to the prefix: originals can never be deleted or overwritten by the worker.
+resource "google_project_iam_custom_role" "rendition_deleter" {
+  project     = var.project
+  role_id     = "thumbnailerRenditionDeleter"
+  title       = "thumbnailer rendition deleter"
+  description = "Deletes objects; bound on the upload bucket with a condition on the thumbnail prefix."
+  permissions = ["storage.objects.delete"]
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_storage_bucket_iam_member" "worker_deletes_renditions" {
+  bucket = google_storage_bucket.uploads.name
+  role   = google_project_iam_custom_role.rendition_deleter.name
+  member = google_service_account.worker.member
+
+  condition {
+    title       = "under-thumbnail-prefix"
+    description = "Only objects under the thumbnail prefix"
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.uploads.name}/objects/${var.thumbnail_prefix}\")"
+  }
 }
 
 # worker: pull from its own subscription only.

@@ -42,14 +42,20 @@ resource "google_pubsub_topic_iam_member" "gcs_publishes_notifications" {
   member  = local.gcs_service_agent
 }
 
-resource "google_storage_notification" "finalize" {
+resource "google_storage_notification" "objects" {
   count          = local.pull ? 1 : 0
   bucket         = google_storage_bucket.uploads.name
   topic          = google_pubsub_topic.notifications[0].id
   payload_format = "JSON_API_V1"
-  event_types    = ["OBJECT_FINALIZE"]
+  # Finalize makes renditions; delete (also of an overwritten generation, or by a lifecycle rule) removes them.
+  event_types = ["OBJECT_FINALIZE", "OBJECT_DELETE"]
 
   depends_on = [google_pubsub_topic_iam_member.gcs_publishes_notifications]
+}
+
+moved {
+  from = google_storage_notification.finalize
+  to   = google_storage_notification.objects
 }
 
 resource "google_pubsub_topic" "dead_letter" {

@@ -57,7 +57,7 @@ export async function provision(
     `projects/${p.projectId}/subscriptions/${p.subscription}`,
     p,
   );
-  await ensureFinalizeNotification(set.storageHost, p.bucket, topicName);
+  await ensureNotification(set.storageHost, p.bucket, topicName);
 }
 
 function hasCode(error: unknown, code: number): boolean {
@@ -131,30 +131,24 @@ interface NotificationConfig {
   payload_format?: string;
 }
 
-async function ensureFinalizeNotification(
-  storageHost: string,
-  bucket: string,
-  topicName: string,
-): Promise<void> {
+/** The events the worker acts on, as Terraform's notification lists them: finalize makes renditions, delete removes them. */
+export const NOTIFIED_EVENTS: readonly string[] = ['OBJECT_FINALIZE', 'OBJECT_DELETE'];
+
+async function ensureNotification(storageHost: string, bucket: string, topicName: string): Promise<void> {
   const url = `${storageHost}/storage/v1/b/${encodeURIComponent(bucket)}/notificationConfigs`;
   const listed = (await jsonRequest(url, { method: 'GET' })) as { items?: NotificationConfig[] };
-  const present = (listed.items ?? []).some(
-    (config) =>
-      config.topic === topicName &&
-      config.payload_format === 'JSON_API_V1' &&
-      (config.event_types === undefined ||
-        config.event_types.length === 0 ||
-        config.event_types.includes('OBJECT_FINALIZE')),
-  );
-  if (present) return;
+  const covered = new Set<string>();
+  for (const config of listed.items ?? []) {
+    if (config.topic !== topicName || config.payload_format !== 'JSON_API_V1') continue;
+    const types = config.event_types?.length ? config.event_types : NOTIFIED_EVENTS;
+    for (const type of types) covered.add(type);
+  }
+  const missing = NOTIFIED_EVENTS.filter((type) => !covered.has(type));
+  if (missing.length === 0) return;
   await jsonRequest(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      topic: topicName,
-      payload_format: 'JSON_API_V1',
-      event_types: ['OBJECT_FINALIZE'],
-    }),
+    body: JSON.stringify({ topic: topicName, payload_format: 'JSON_API_V1', event_types: missing }),
   });
 }
 

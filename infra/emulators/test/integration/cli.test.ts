@@ -109,7 +109,7 @@ describe('the local stack CLI', () => {
         [
           {
             topic: 'projects/local-project/topics/gcs-notifications',
-            event_types: ['OBJECT_FINALIZE'],
+            event_types: ['OBJECT_FINALIZE', 'OBJECT_DELETE'],
             payload_format: 'JSON_API_V1',
           },
         ],

@@ -63,26 +63,31 @@ describe('the emulator stack', () => {
     );
   });
 
-  it('puts each identity behind the roles infra/terraform grants it: the worker may create and read but not replace', async () => {
+  it('puts each identity behind the roles infra/terraform grants it: the worker creates and reads anywhere, replaces and deletes only under the thumbnail prefix', async () => {
     const worker = stack.storageFor('worker').bucket(stack.provisioning.bucket);
     assert.equal(stack.storageFor('worker'), stack.storageFor('worker'));
     const proxy = stack.identities.worker;
     proxy.reset();
+    await worker.file('20251203T15Z/original.jpg').save('original', { resumable: false });
+    const [content] = await worker.file('20251203T15Z/original.jpg').download();
+    assert.equal(content.toString(), 'original');
+    await assert.rejects(
+      worker.file('20251203T15Z/original.jpg').save('again', { resumable: false }),
+      (error: { code?: unknown }) => error.code === 403,
+      'an original is never replaced',
+    );
+    await assert.rejects(
+      worker.file('20251203T15Z/original.jpg').delete(),
+      (error: { code?: unknown }) => error.code === 403,
+      'an original is never deleted',
+    );
     await worker.file('thumbnails/20251203T15Z/x.jpg').save('thumb', { resumable: false });
-    const [content] = await worker.file('thumbnails/20251203T15Z/x.jpg').download();
-    assert.equal(content.toString(), 'thumb');
-    await assert.rejects(
-      worker.file('thumbnails/20251203T15Z/x.jpg').save('again', { resumable: false }),
-      (error: { code?: unknown }) => error.code === 403,
-    );
-    await assert.rejects(
-      worker.file('thumbnails/20251203T15Z/x.jpg').delete(),
-      (error: { code?: unknown }) => error.code === 403,
-    );
+    await worker.file('thumbnails/20251203T15Z/x.jpg').delete();
     assert.deepEqual(
       [proxy.counts().create, proxy.counts().mediaRead, proxy.counts().overwrite, proxy.counts().delete],
-      [1, 1, 1, 1],
+      [2, 1, 1, 2],
     );
+    assert.equal(proxy.counts().refused, 2);
     assert.equal(proxy.policy.serviceAccount, 'thumbnailer-worker@self-test.iam.gserviceaccount.com');
     assert.equal(stack.identities.web.order, 'permission-first');
   });
