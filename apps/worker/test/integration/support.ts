@@ -152,3 +152,55 @@ export function finalizeAttributes(bucket: string, name: string, generation: str
     payloadFormat: 'NONE',
   };
 }
+
+export interface EventReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * POST /event with a `google.cloud.storage.object.v1.<kind>` CloudEvent in binary content mode, as Eventarc sends
+ * it: the context attributes as ce-* headers, the object resource (StorageObjectData) as the body.
+ */
+export async function pushStorageEvent(
+  worker: { url: string },
+  kind: 'finalized' | 'deleted',
+  data: Record<string, unknown>,
+): Promise<EventReply> {
+  const response = await fetch(`${worker.url}/event`, {
+    method: 'POST',
+    headers: {
+      'ce-specversion': '1.0',
+      'ce-id': `test-${kind}-${String(data.name)}-${String(data.generation)}-${Math.random()}`,
+      'ce-type': `google.cloud.storage.object.v1.${kind}`,
+      'ce-source': `//storage.googleapis.com/projects/_/buckets/${String(data.bucket)}`,
+      'ce-subject': `objects/${String(data.name)}`,
+      'ce-time': new Date().toISOString(),
+      'content-type': 'application/json; charset=utf-8',
+    },
+    body: JSON.stringify(data),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** The object resource an event would carry for this object: its metadata as the JSON API returns it. */
+export async function objectData(bucket: Bucket, name: string): Promise<Record<string, unknown>> {
+  const [metadata] = await bucket.file(name).getMetadata();
+  return { ...metadata, bucket: bucket.name, name } as Record<string, unknown>;
+}
+
+/** Renditions (thumbnail objects) of one source object, with their custom metadata and sizes. */
+export async function renditionsOf(
+  bucket: Bucket,
+  source: string,
+): Promise<{ name: string; contentType: string; size: number; metadata: Record<string, string> }[]> {
+  const [files] = await bucket.getFiles({ prefix: THUMBNAIL_PREFIX });
+  return files
+    .filter((f) => f.metadata.metadata?.thumbnailOf === `gs://${bucket.name}/${source}`)
+    .map((f) => ({
+      name: f.name,
+      contentType: String(f.metadata.contentType ?? ''),
+      size: Number(f.metadata.size ?? 0),
+      metadata: Object.fromEntries(Object.entries(f.metadata.metadata ?? {}).map(([k, v]) => [k, String(v)])),
+    }));
+}
