@@ -186,7 +186,7 @@ export async function pushStorageEvent(
 /** The object resource an event would carry for this object: its metadata as the JSON API returns it. */
 export async function objectData(bucket: Bucket, name: string): Promise<Record<string, unknown>> {
   const [metadata] = await bucket.file(name).getMetadata();
-  return { ...metadata, bucket: bucket.name, name } as Record<string, unknown>;
+  return { ...metadata, bucket: bucket.name, name };
 }
 
 /** Renditions (thumbnail objects) of one source object, with their custom metadata and sizes. */
