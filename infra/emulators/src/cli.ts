@@ -213,6 +213,9 @@ async function main(argv: string[]): Promise<number> {
       if (finishing) return await finished;
       say(`web     http://${host}:${settings.webPort}`);
       say(`worker  http://${host}:${settings.workerPort}`);
+      say(
+        `metrics http://${host}:${settings.webPort}/metrics  http://${host}:${settings.workerPort}/metrics`,
+      );
     }
     say('Ctrl-C stops everything.');
   } catch (error) {

@@ -153,6 +153,11 @@ describe('the local stack CLI', () => {
       assert.ok(run.lines.includes(`web     http://localhost:${ports.web}`));
       assert.ok(run.lines.includes(`worker  http://localhost:${ports.worker}`));
       assert.ok(
+        run.lines.includes(
+          `metrics http://localhost:${ports.web}/metrics  http://localhost:${ports.worker}/metrics`,
+        ),
+      );
+      assert.ok(
         run.lines.includes(`web     | INFO    listening {"port":${ports.web}}`),
         run.lines.join('\n'),
       );
@@ -177,6 +182,7 @@ describe('the local stack CLI', () => {
         ...emulatorEnv,
         STORAGE_EMULATOR_HOST: hosts.worker,
         PORT: String(ports.worker),
+        BUCKETS: 'local-bucket',
         PUBSUB_SUBSCRIPTION: 'thumbnailer',
       });
       assert.notEqual(hosts.web, hosts.worker);
