@@ -1,21 +1,45 @@
-export * from './errors.js';
+// @thumbnailer/core: what web, worker and the backfill job share. An explicit list, by concern.
+
+// Errors: one coded base; the apps map codes to delivery decisions and statuses.
+export {
+  CodedError,
+  ConfigError,
+  ImageError,
+  TransientError,
+  type ImageErrorCode,
+  type TransientErrorCode,
+} from './errors.js';
+
+// Formats and untrusted input.
 export {
   ACCEPTED_FORMATS_LABEL,
   CONTENT_TYPES,
   EXTENSIONS,
-  FORMAT_LABELS,
   SUPPORTED_FORMATS,
   formatOfContentType,
   thumbnailFormatFor,
   type ImageFormat,
-  type RenditionFormat,
 } from './formats.js';
-export * from './limits.js';
-export * from './timestamp.js';
-export { createThumbnail, type Thumbnail, type ThumbnailOptions } from './thumbnail.js';
-export * from './probe.js';
+export { DEFAULT_LIMITS, type ImageLimits } from './limits.js';
+export { sniffFormat } from './sniff.js';
+export type { ImageInput } from './input.js';
+export { probeImage, type ProbeResult } from './probe.js';
+
+// Renditions: specs, the decode-once engine, placeholders.
 export {
-  FALLBACK_FILENAME,
+  DEFAULT_THUMBNAIL_SIZE,
+  canonicalSpec,
+  defaultRenditions,
+  outputFormat,
+  parseRenditions,
+  type RenditionSpec,
+} from './renditions.js';
+export { renderRenditions, type RenderOptions, type RenderResult, type Rendition } from './render.js';
+export { placeholdersOf, type RawFrame } from './placeholders.js';
+export { createThumbnail, type Thumbnail } from './thumbnail.js';
+
+// Names and time.
+export {
   MAX_FILENAME_BYTES,
   isUnderPrefix,
   parseRenditionObjectName,
@@ -27,32 +51,38 @@ export {
   type ParsedRenditionName,
   type ThumbnailSource,
 } from './naming.js';
-export { sniffFormat } from './sniff.js';
-export type { ImageInput } from './input.js';
+export { formatTimestamp, systemClock, type Clock } from './timestamp.js';
+
+// Exactly once.
+export { IdempotencyMap, idempotencyKey } from './idempotency.js';
+
+// Cloud Storage.
 export {
-  DEFAULT_RENDITION_NAME,
-  DEFAULT_THUMBNAIL_SIZE,
-  MAX_RENDITIONS,
-  MAX_RENDITION_EDGE,
-  canonicalSpec,
-  defaultRenditions,
-  outputFormat,
-  parseRenditions,
-  type Fit,
-  type RenditionSpec,
-} from './renditions.js';
+  STORAGE_OPS,
+  StorageAdapter,
+  createStorageClient,
+  rethrowStorageError,
+  storageErrorStatus,
+  type CreateResult,
+  type DeleteResult,
+  type DownloadResult,
+  type ListOptions,
+  type StorageAdapterOptions,
+  type StorageOp,
+  type StoredObject,
+  type WriteOptions,
+} from './storage.js';
+
+// Process: configuration, logging, the entry-script shape.
 export {
-  renderRenditions,
-  renditionSize,
-  type RenderOptions,
-  type RenderResult,
-  type Rendition,
-  type RenditionSize,
-} from './render.js';
-export { placeholdersOf, type Placeholders, type RawFrame } from './placeholders.js';
-export * from './idempotency.js';
-export * from './storage.js';
-export * from './logging.js';
-export * from './variables.js';
+  bucketVar,
+  checkBucketName,
+  integerVar,
+  logLevelVar,
+  optionalVar,
+  renditionsVar,
+  thumbnailPrefixVar,
+  type Env,
+} from './variables.js';
+export { createLogger, traceFields, type LoggerOptions } from './logging.js';
 export { onShutdown, runMain, type ShutdownOptions } from './lifecycle.js';
-export { nativeCrc32cValidator } from './crc32c.js';
