@@ -52,8 +52,8 @@ const ACK_BATCH_MS = 10;
 export function subscriberOptions(options: PullOptions): SubscriberOptions {
   return {
     flowControl: { maxMessages: options.maxConcurrency, allowExcessMessages: false },
-    // The client frees a flow-control slot only once the ack batch is sent. Its default 100 ms batch window
-    // capped delivery at maxMessages per 100 ms (bench: 4 lanes → ~10 images/s); 10 ms makes it negligible.
+    // The client frees a flow-control slot only once the ack batch is sent, so its default batch window (100 ms)
+    // caps delivery at maxMessages per window; a short window makes that negligible (bench/README.md measured it).
     batching: { maxMilliseconds: ACK_BATCH_MS },
     // Slow images keep their lease; past this the message is redelivered.
     maxExtensionTime: Duration.from({ minutes: options.maxExtensionMinutes ?? 10 }),
