@@ -31,9 +31,11 @@ async function main(): Promise<void> {
   const uploadSlots = new UploadSlots(config.maxConcurrentUploads);
   metrics.uploadSlotsFrom(() => uploadSlots.inUse);
   // The client reads STORAGE_EMULATOR_HOST itself (its own switch). Bounded retries: a user is waiting.
-  const storage = createStorageClient({ retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: 30 } });
+  const storageClient = createStorageClient({
+    retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: 30 },
+  });
   const adapter = config.uploadBucket
-    ? new StorageAdapter(storage.bucket(config.uploadBucket), {
+    ? new StorageAdapter(storageClient.bucket(config.uploadBucket), {
         onRequest: (op) => metrics.storageRequest(op),
       })
     : undefined;

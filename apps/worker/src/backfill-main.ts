@@ -16,12 +16,12 @@ async function main(): Promise<void> {
     throw new ConfigError('INPUT_FOLDER', 'INPUT_FOLDER is required for the backfill (gs://bucket/prefix/)');
   configureSharp();
   const logger = createLogger({ level: config.logLevel, service: 'backfill' });
-  const { storage, pubsub, notifier } = createWorkerClients(config);
+  const { storageClient, pubsub, notifier } = createWorkerClients(config);
   const metrics = createWorkerMetrics();
-  const pipeline = createWorkerPipeline({ storage, config, logger, notifier, metrics });
+  const pipeline = createWorkerPipeline({ storageClient, config, logger, notifier, metrics });
 
   const summary = await runBackfill({
-    storage: new StorageAdapter(storage.bucket(input.bucket), { deadlineMs: config.storageTimeoutMs }),
+    storage: new StorageAdapter(storageClient.bucket(input.bucket), { deadlineMs: config.storageTimeoutMs }),
     prefix: input.prefix,
     thumbnailPrefix: config.thumbnailPrefix,
     taskIndex: config.taskIndex,

@@ -19,10 +19,10 @@ async function main(): Promise<void> {
   configureSharp();
   const logger = createLogger({ service: 'worker', level: config.logLevel });
   const controller = new AbortController();
-  const { storage, pubsub, notifier } = createWorkerClients(config);
+  const { storageClient, pubsub, notifier } = createWorkerClients(config);
   const metrics = createWorkerMetrics();
   const pipeline = createWorkerPipeline({
-    storage,
+    storageClient,
     config,
     logger,
     notifier,

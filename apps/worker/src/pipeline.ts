@@ -170,7 +170,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 }
 
 export interface WorkerPipelineDeps {
-  storage: Storage;
+  storageClient: Storage;
   config: Pick<
     WorkerConfig,
     'buckets' | 'thumbnailPrefix' | 'renditions' | 'maxConcurrency' | 'storageTimeoutMs'
@@ -183,11 +183,11 @@ export interface WorkerPipelineDeps {
 
 /** The pipeline over a Storage client made in main: one adapter per served bucket. */
 export function createWorkerPipeline(deps: WorkerPipelineDeps): Pipeline {
-  const { storage, config, metrics } = deps;
+  const { storageClient, config, metrics } = deps;
   const adapters = new Map(
     [...config.buckets].map((bucket) => [
       bucket,
-      new StorageAdapter(storage.bucket(bucket), {
+      new StorageAdapter(storageClient.bucket(bucket), {
         deadlineMs: config.storageTimeoutMs,
         ...(metrics ? { onRequest: (op) => metrics.storageRequest(op) } : {}),
       }),

@@ -24,7 +24,7 @@ export function configureSharp(): void {
  * The client reads STORAGE_EMULATOR_HOST itself (its own switch). Retries stay short and every request has a
  * timeout: a transient failure is better answered with a nack / 503 (redelivered later) than held for minutes.
  */
-export function createWorkerStorage(config: Pick<WorkerConfig, 'projectId' | 'storageTimeoutMs'>): Storage {
+function createStorage(config: Pick<WorkerConfig, 'projectId' | 'storageTimeoutMs'>): Storage {
   return createStorageClient({
     ...(config.projectId ? { projectId: config.projectId } : {}),
     timeout: config.storageTimeoutMs,
@@ -33,7 +33,8 @@ export function createWorkerStorage(config: Pick<WorkerConfig, 'projectId' | 'st
 }
 
 export interface WorkerClients {
-  storage: Storage;
+  /** The Cloud Storage client (each bucket's adapter is made from it). */
+  storageClient: Storage;
   /** One Pub/Sub client, when something needs it (the subscription, EVENTS_TOPIC). */
   pubsub: PubSub | undefined;
   /** Publishes to EVENTS_TOPIC, or nowhere when it is unset. */
@@ -49,7 +50,7 @@ export function createWorkerClients(
       ? new PubSub(config.projectId ? { projectId: config.projectId } : {})
       : undefined;
   return {
-    storage: createWorkerStorage(config),
+    storageClient: createStorage(config),
     pubsub,
     notifier:
       pubsub && config.eventsTopic ? createNotifier({ pubsub, topic: config.eventsTopic }) : silentNotifier,
