@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { displaySize, pictureHtml, pictureOf, sameAspect } from './picture.js';
+import { displaySize, pictureHtml, pictureOf, similarShape } from './picture.js';
 import type { RenditionInfo, RenditionSet } from './thumbnails.js';
 
 function rendition(
@@ -54,6 +54,28 @@ describe('pictureOf', () => {
     assert.equal(picture.srcset, undefined, 'the <img> has nothing but its src');
     assert.equal(picture.href, '/thumbnail/hero.avif', 'the picture links to the largest rendition');
     assert.deepEqual([picture.width, picture.height, picture.maxWidth], [100, 75, 1600]);
+  });
+
+  test('takes the 4:3 card of a 3:2 photo as the same picture, a little trimmed', () => {
+    const picture = pictureOf(
+      set(
+        rendition('thumb', 100, 67, 'image/jpeg'),
+        rendition('card', 400, 300, 'image/webp'),
+        rendition('hero', 1600, 1067, 'image/avif'),
+      ),
+    );
+    assert.deepEqual(
+      picture.sources.map((s) => s.srcset),
+      [
+        '/thumbnail/thumb.jpeg 100w, /thumbnail/card.webp 400w, /thumbnail/hero.avif 1600w',
+        '/thumbnail/thumb.jpeg 100w, /thumbnail/card.webp 400w',
+      ],
+    );
+    assert.deepEqual(
+      displaySize(picture, 200),
+      { width: 200, height: 134 },
+      'in the first rendition’s shape',
+    );
   });
 
   test('leaves out a cover crop of another shape: it is a different picture, not another size', () => {
@@ -111,18 +133,19 @@ describe('pictureOf', () => {
   });
 });
 
-describe('sameAspect', () => {
+describe('similarShape', () => {
   const cases: [string, [number, number], [number, number], boolean][] = [
     ['exact', [100, 75], [1600, 1200], true],
     ['rounded on the small side', [100, 67], [1600, 1067], true],
-    ['rounded to one pixel', [1, 1], [3, 2], true],
-    ['a 4:3 crop of a 3:2 photo', [100, 67], [400, 300], false],
+    ['a 4:3 crop of a 3:2 photo', [100, 67], [400, 300], true],
+    ['a square crop of a 3:2 photo', [100, 67], [300, 300], false],
+    ['a 16:9 crop of a 4:3 photo', [100, 75], [1600, 900], false],
     ['a landscape crop of a portrait', [75, 100], [400, 300], false],
   ];
   for (const [what, [w1, h1], [w2, h2], same] of cases) {
-    test(`${same ? 'takes' : 'does not take'} ${w1}×${h1} and ${w2}×${h2} (${what}) as one shape`, () => {
-      assert.equal(sameAspect({ width: w1, height: h1 }, { width: w2, height: h2 }), same);
-      assert.equal(sameAspect({ width: w2, height: h2 }, { width: w1, height: h1 }), same);
+    test(`${same ? 'takes' : 'does not take'} ${w1}×${h1} and ${w2}×${h2} (${what}) as one picture`, () => {
+      assert.equal(similarShape({ width: w1, height: h1 }, { width: w2, height: h2 }), same);
+      assert.equal(similarShape({ width: w2, height: h2 }, { width: w1, height: h1 }), same);
     });
   }
 });

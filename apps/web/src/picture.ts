@@ -1,19 +1,21 @@
 /**
  * A rendition set as a responsive `<picture>`, so that a browser fetches the size and format it can use. Pure.
  *
- * - The picture is the first rendition's: its aspect ratio, its `src`. Only renditions of the same aspect ratio
- *   (±1 px, as the worker rounds) are the same picture at another size and become `srcset` candidates, with `w`
- *   descriptors from their recorded widths; a `cover` crop of another shape is a different picture and is left
- *   out (it is still listed by /api/thumbnail and served).
+ * - The picture is the first rendition's: its shape, its `src`. Renditions of a similar shape (aspect ratios within
+ *   MAX_SHAPE_RATIO of each other: a 4:3 `card` crop of a 3:2 photo, not a landscape crop of a portrait) are the
+ *   same picture at another size and become `srcset` candidates, with `w` descriptors from their recorded widths;
+ *   the `<img>` keeps the first rendition's shape whichever loads (`object-fit: cover` trims the small difference),
+ *   so nothing moves when it arrives. A rendition of another shape is a different picture and is left out (it is
+ *   still listed by /api/thumbnail and served).
  * - Formats in tiers, most compact first: a `<source type="image/avif">` lists what a browser that decodes AVIF can
  *   show (AVIF, WebP, JPEG, PNG, GIF), a `<source type="image/webp">` the same without AVIF, and the `<img>` only
  *   JPEG, PNG and GIF; at a width offered in two formats the more compact one is kept. So a browser takes the
  *   first tier it decodes and, in it, the smallest candidate that covers its slot — never a 1600 px AVIF for a
  *   200 px card just because it is the only AVIF. A tier that adds nothing over the next is left out. TIFF is
  *   never a candidate (most browsers cannot show it); it can only be the `src`, as the first rendition.
- * - The display size: the first rendition's aspect fitted in the slot's box, never larger than the largest
- *   candidate (never enlarged). It becomes the `<img>`'s width and height (the browser reserves the space before
- *   anything loads) and `sizes`.
+ * - The display size: the first rendition's shape fitted in the slot's box, never wider than the largest candidate
+ *   (never enlarged). It becomes the `<img>`'s width and height (the browser reserves the space before anything
+ *   loads) and `sizes`.
  * - The placeholder: the ThumbHash and dominant colour go along as `data-thumbhash` / `data-color`; the page's
  *   script paints them as the `<img>`'s background until it loads (static/app.js), which a strict CSP allows
  *   (a style property set from script, a data: URL image) where a `style` attribute would not be.
@@ -58,12 +60,16 @@ const TIERS: readonly { type: Displayable; shows: readonly string[] }[] = [
 type Sized = RenditionInfo & { width: number; height: number };
 const isSized = (r: RenditionInfo): r is Sized => r.width !== undefined && r.height !== undefined;
 
-/** The same picture at another size: aspect ratios equal up to a pixel of rounding on each edge. */
-export function sameAspect(
+/** Largest ratio between two renditions' aspect ratios for them to be one picture: at most a sixth trimmed. */
+export const MAX_SHAPE_RATIO = 1.2;
+
+/** The same picture at another size: aspect ratios within MAX_SHAPE_RATIO of each other. */
+export function similarShape(
   a: { width: number; height: number },
   b: { width: number; height: number },
 ): boolean {
-  return Math.abs(a.width * b.height - a.height * b.width) <= a.width + a.height + b.width + b.height;
+  const ratio = (a.width * b.height) / (a.height * b.width);
+  return Math.max(ratio, 1 / ratio) <= MAX_SHAPE_RATIO;
 }
 
 /** `url 400w, …` from the candidates a tier shows, one per width (the most compact format), narrowest first. */
@@ -87,7 +93,7 @@ export function pictureOf(set: RenditionSet): Picture {
     (b.width ?? 0) * (b.height ?? 0) > (a.width ?? 0) * (a.height ?? 0) ? b : a,
   );
   const candidates = isSized(first)
-    ? set.renditions.filter(isSized).filter((r) => r.contentType !== 'image/tiff' && sameAspect(first, r))
+    ? set.renditions.filter(isSized).filter((r) => r.contentType !== 'image/tiff' && similarShape(first, r))
     : [];
   const imgSrcset = srcsetOf(candidates, UNIVERSAL);
   const sources: PictureSource[] = [];
@@ -110,7 +116,7 @@ export function pictureOf(set: RenditionSet): Picture {
   };
 }
 
-/** The picture's display size in a `box`×`box` CSS px slot: its aspect, fitted, never wider than maxWidth. */
+/** The picture's display size in a `box`×`box` CSS px slot: its shape, fitted, never wider than maxWidth. */
 export function displaySize(picture: Picture, box: number): { width: number; height: number } | undefined {
   const { width, height } = picture;
   if (width === undefined || height === undefined) return undefined;

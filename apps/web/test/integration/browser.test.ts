@@ -225,7 +225,7 @@ describe('the upload page in a real browser', () => {
     await context.close();
   });
 
-  test('with three renditions: the placeholder shows before the picture, Chromium takes an AVIF or WebP candidate, axe-core stays clean, a reload of a rendition is answered 304', async () => {
+  test('with three renditions: the placeholder shows before the picture, Chromium takes the WebP card at 1× and the AVIF hero at 3×, axe-core stays clean, a reload of a rendition is answered 304', async () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
     const page = await context.newPage();
     const errors: string[] = [];
@@ -307,8 +307,11 @@ describe('the upload page in a real browser', () => {
       },
       { message: 'the gallery card loads' },
     );
-    assert.match(shown.currentSrc, /\.(webp|avif)$/, shown.currentSrc);
-    assert.ok(shown.naturalWidth >= 200, `a candidate at least the card's width: ${shown.naturalWidth}`);
+    assert.match(
+      shown.currentSrc,
+      /\.card-[0-9a-f]{8}\.webp$/,
+      'at 1×, the 400 px WebP card for a 200 px slot',
+    );
     assert.equal(shown.placeholder, false);
     assert.deepEqual(await seriousViolations(page), [], 'the page with renditions');
     await page.screenshot({ path: `${RESULTS}renditions-gallery.png`, fullPage: true });
@@ -327,6 +330,24 @@ describe('the upload page in a real browser', () => {
     cdp.on('Network.responseReceivedExtraInfo', (e) => (wire.status = e.statusCode));
     await rendition.reload();
     assert.equal(wire.status, 304);
+
+    // The same gallery on a 3× screen: the AVIF hero (640 px here, the photo's own size).
+    const highDensity = await browser.newContext({
+      viewport: { width: 1000, height: 1000 },
+      deviceScaleFactor: 3,
+      storageState: await context.storageState(),
+    });
+    const retina = await highDensity.newPage();
+    await retina.goto(`${webWithRenditions.base}/`);
+    const dense = await waitFor(
+      async () => {
+        const state = await imgState(retina, card);
+        return state.loaded ? state : undefined;
+      },
+      { message: 'the gallery card loads at 3×' },
+    );
+    assert.match(dense.currentSrc, /\.hero-[0-9a-f]{8}\.avif$/, dense.currentSrc);
+    await highDensity.close();
     assert.deepEqual(errors, [], 'no console errors (CSP violations included)');
     await context.close();
   });
