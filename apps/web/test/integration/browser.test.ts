@@ -276,14 +276,14 @@ describe('the upload page in a real browser', () => {
     );
     await page.screenshot({ path: `${RESULTS}renditions-placeholder.png` });
     await hold.release();
+    // `complete` turns true a moment before the load event that clears the placeholder: wait for both.
     const after = await waitFor(
       async () => {
         const state = await imgState(page, preview);
-        return state.loaded ? state : undefined;
+        return state.loaded && !state.placeholder ? state : undefined;
       },
-      { message: 'the preview loads' },
+      { message: 'the preview loads and its placeholder is cleared' },
     );
-    assert.equal(after.placeholder, false, 'the placeholder is gone once the picture is there');
     assert.equal(after.backgroundImage, '');
 
     // The server-rendered gallery: its card's <img> takes the WebP card (or the AVIF hero), never the JPEG.
@@ -303,16 +303,16 @@ describe('the upload page in a real browser', () => {
     const shown = await waitFor(
       async () => {
         const state = await imgState(page, card);
-        return state.loaded ? state : undefined;
+        return state.loaded && !state.placeholder ? state : undefined;
       },
-      { message: 'the gallery card loads' },
+      { message: 'the gallery card loads and its placeholder is cleared' },
     );
     assert.match(
       shown.currentSrc,
       /\.card-[0-9a-f]{8}\.webp$/,
       'at 1×, the 400 px WebP card for a 200 px slot',
     );
-    assert.equal(shown.placeholder, false);
+    assert.equal(shown.backgroundImage, '');
     assert.deepEqual(await seriousViolations(page), [], 'the page with renditions');
     await page.screenshot({ path: `${RESULTS}renditions-gallery.png`, fullPage: true });
 
