@@ -29,6 +29,8 @@ export interface NativeStackOptions {
   worker?: 'pull' | 'push';
   /** Inherited by both apps (PATH, HOME, …): pass the test's `process.env`. */
   inherit?: NodeJS.ProcessEnv;
+  /** `RENDITIONS` for both apps (the worker makes them, the page shows them); unset: the contract's default. */
+  renditions?: string;
 }
 
 export async function startNativeStack(options: NativeStackOptions = {}): Promise<NativeStack> {
@@ -52,7 +54,11 @@ export async function startNativeStack(options: NativeStackOptions = {}): Promis
     })());
 
   // Nothing here runs on Google Cloud: the auth library skips its metadata-server probe, as in `npm run dev`.
-  const common = { GOOGLE_CLOUD_PROJECT: provisioning.projectId, METADATA_SERVER_DETECTION: 'none' };
+  const common = {
+    GOOGLE_CLOUD_PROJECT: provisioning.projectId,
+    METADATA_SERVER_DETECTION: 'none',
+    ...(options.renditions === undefined ? {} : { RENDITIONS: options.renditions }),
+  };
   try {
     worker = await startApp(
       'worker',

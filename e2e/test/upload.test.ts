@@ -11,6 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { explainFailure, launchChromium, startNativeStack, type NativeStack } from '../src/index.js';
 
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
+/** The worker makes these and the page shows them: both apps get the same RENDITIONS. */
+const RENDITIONS = 'thumb:100x100,card:400x300:cover:webp,hero:1600x1600:avif:q60';
 
 // Nothing here runs on Google Cloud: the test's own clients skip the auth library's metadata-server probe.
 process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -58,7 +60,7 @@ describe('uploading photos in a real browser over the whole native stack', () =>
 
   before(async () => {
     mkdirSync(RESULTS, { recursive: true });
-    stack = await startNativeStack({ inherit: process.env });
+    stack = await startNativeStack({ inherit: process.env, renditions: RENDITIONS });
     browser = await launchChromium();
   });
 
@@ -67,7 +69,7 @@ describe('uploading photos in a real browser over the whole native stack', () =>
     await stack?.stop();
   });
 
-  test('three files dropped at once, one of them text: three progress bars, the worker’s two thumbnails, one clear refusal; another browser sees none of them', () =>
+  test('three files dropped at once, one of them text: three progress bars, the worker’s renditions of both photos as responsive pictures, one clear refusal; another browser sees none of them', () =>
     explainFailure(output, async () => {
       assert.ok(stack && browser);
       const bucket: Bucket = stack.emulators.storage().bucket(stack.emulators.provisioning.bucket);
@@ -88,6 +90,27 @@ describe('uploading photos in a real browser over the whole native stack', () =>
         message: 'the first upload’s thumbnail, made by the worker',
       });
       await page.reload();
+      // The gallery card's <picture> over the worker's three renditions: Chromium takes the WebP card or the AVIF
+      // hero for its 200 px slot, never the 100 px JPEG.
+      const card = await waitFor(
+        async () => {
+          const [state] = await page.locator('#gallery .card img').evaluateAll((nodes) =>
+            nodes.map((node) => {
+              const img = node as unknown as { currentSrc: string; complete: boolean; naturalWidth: number };
+              return { currentSrc: img.currentSrc, loaded: img.complete && img.naturalWidth > 0 };
+            }),
+          );
+          return state?.loaded ? state : undefined;
+        },
+        { message: 'the gallery card’s picture loads' },
+      );
+      assert.match(card.currentSrc, /\.(webp|avif)$/, card.currentSrc);
+      assert.equal(await page.locator('#gallery .card source').count(), 2, 'an AVIF and a WebP source');
+      assert.match(
+        (await page.locator('#gallery .card img').getAttribute('data-thumbhash')) ?? '',
+        /^[A-Za-z0-9+/]+=*$/,
+        'the worker’s ThumbHash is the placeholder',
+      );
       await page.evaluate(() => Object.assign(globalThis, { e2eSameDocument: true }));
 
       // A slow uplink, so that the progress can be seen (and photographed) while the bytes go out.
@@ -148,12 +171,53 @@ describe('uploading photos in a real browser over the whole native stack', () =>
         const [made] = await bucket.getFiles({ prefix: 'thumbnails/' });
         const metadata = await Promise.all(made.map(async (file) => (await file.getMetadata())[0]));
         const ours = metadata.filter((m) => m.metadata?.thumbnailOf === `gs://${bucket.name}/${name}`);
-        assert.equal(ours.length, 1, `exactly one thumbnail names ${name} in thumbnailOf`);
-        assert.equal(String(ours[0]?.metadata?.sourceGeneration), String(source.generation));
+        assert.deepEqual(
+          ours.map((m) => m.metadata?.rendition).sort(),
+          ['card', 'hero', 'thumb'],
+          `exactly one object per rendition names ${name} in thumbnailOf`,
+        );
+        for (const m of ours) assert.equal(String(m.metadata?.sourceGeneration), String(source.generation));
+
+        // /api/thumbnail lists the worker's renditions as this browser's session sees them.
+        const status = await page.evaluate(
+          async (query) => {
+            const response = await fetch(`/api/thumbnail?${query}`, {
+              headers: { Accept: 'application/json' },
+            });
+            return (await response.json()) as {
+              status: string;
+              complete: boolean;
+              renditions: { rendition: string; contentType: string; width: number; height: number }[];
+              dominantColor: string;
+            };
+          },
+          new URLSearchParams({ name, generation: String(source.generation) }).toString(),
+        );
+        assert.equal(status.status, 'ready');
+        assert.equal(status.complete, true);
+        assert.deepEqual(
+          status.renditions.map((r) => [r.rendition, r.contentType]),
+          [
+            ['thumb', 'image/jpeg'],
+            ['card', 'image/webp'],
+            ['hero', 'image/avif'],
+          ],
+        );
+        assert.deepEqual(
+          [status.renditions[1]?.width, status.renditions[1]?.height],
+          [400, 300],
+          'the cover crop',
+        );
+        assert.equal(status.dominantColor, ours[0]?.metadata?.dominantColor);
       }
 
-      // A reload of a thumbnail is revalidated and answered 304 (seen on the wire: the page reads 200 from cache).
-      const src = (await page.locator('#uploads .upload img').first().getAttribute('src')) ?? '';
+      // A reload of a rendition is revalidated and answered 304 (seen on the wire: the page reads 200 from cache).
+      const src = new URL(
+        await page
+          .locator('#uploads .upload img')
+          .first()
+          .evaluate((img) => (img as unknown as { currentSrc: string }).currentSrc),
+      ).pathname;
       const first = await page.goto(`${stack.web.base}${src}`);
       assert.equal(first?.status(), 200);
       const wire: { status?: number } = {};

@@ -88,6 +88,14 @@ describe('the web app without UPLOAD_BUCKET', () => {
     assert.match(js.headers.get('content-type') ?? '', /javascript/);
   });
 
+  test('serves the thumbhash package’s own module, whose decoder paints the placeholders', async () => {
+    const res = await fetch(`${base}/static/thumbhash.js`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(res.headers.get('cache-control') ?? '', /max-age=3600/);
+    assert.match(await res.text(), /export function thumbHashToDataURL\(/);
+  });
+
   test('answers unknown paths with 404, also under /static', async () => {
     assert.equal((await fetch(`${base}/nope`)).status, 404);
     assert.equal((await fetch(`${base}/static/../package.json`)).status, 404);

@@ -2,6 +2,7 @@
  * The upload frontend as an Express app, assembled from modules by concern in the order a request meets them.
  * createApp never listens; main.ts wires and listens.
  */
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock, type ImageLimits, type StorageAdapter } from '@thumbnailer/core';
 import cookieParser from 'cookie-parser';
@@ -16,7 +17,7 @@ import { uploadPage } from './page.js';
 import { securityHeaders } from './security.js';
 import { UploadSlots } from './slots.js';
 import { thumbnailRoutes } from './thumbnail-routes.js';
-import { ThumbnailFinder } from './thumbnails.js';
+import { RenditionFinder } from './thumbnails.js';
 import { uploadRoute } from './upload-route.js';
 import { renderNotConfiguredPage } from './views.js';
 import { createVisibility } from './visibility.js';
@@ -38,6 +39,9 @@ export interface AppDeps {
 }
 
 const STATIC_DIR = fileURLToPath(new URL('../static/', import.meta.url));
+/** The `thumbhash` package's own ES module (its decoder paints the placeholders): served as it is, from here. */
+const THUMBHASH_MODULE = createRequire(import.meta.url).resolve('thumbhash');
+const STATIC_OPTIONS = { maxAge: '1h' } as const;
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -45,7 +49,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', deps.config.trustProxy);
   app.use(securityHeaders());
   app.use(cookieParser(deps.sessionSecret));
-  app.use('/static', express.static(STATIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
+  app.get('/static/thumbhash.js', (_req, res, next) => {
+    res.type('text/javascript').sendFile(THUMBHASH_MODULE, STATIC_OPTIONS, (err) => err && next(err));
+  });
+  app.use('/static', express.static(STATIC_DIR, { ...STATIC_OPTIONS, index: false, fallthrough: false }));
   app.get('/healthz', (_req, res) => {
     res.status(200).type('text/plain').send('ok');
   });
@@ -65,7 +72,7 @@ export function createApp(deps: AppDeps): express.Express {
 function bucketRoutes(deps: AppDeps & { storage: StorageAdapter }): Router {
   const { config, logger, storage } = deps;
   const clock = deps.clock ?? systemClock;
-  const finder = new ThumbnailFinder(storage, config.thumbnailPrefix);
+  const finder = new RenditionFinder(storage, config.thumbnailPrefix, config.renditions);
   const visibility = createVisibility(config.gallery, storage, finder, clock);
   const slots = deps.uploadSlots ?? new UploadSlots(config.maxConcurrentUploads);
   const router = express.Router();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError } from '@thumbnailer/core';
+import { ConfigError, defaultRenditions, parseRenditions } from '@thumbnailer/core';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       port: 8080,
       maxUploadBytes: 20971520,
       thumbnailPrefix: 'thumbnails/',
+      renditions: defaultRenditions(100),
       rateLimitPerMinute: 60,
       maxConcurrentUploads: 4,
       gallery: 'session',
@@ -71,7 +72,27 @@ describe('loadConfig', () => {
     ['an unknown gallery mode', { GALLERY: 'everyone' }, 'GALLERY'],
     ['a trust setting that is neither a hop count nor off', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     ['more than ten proxy hops', { TRUST_PROXY: '11' }, 'TRUST_PROXY'],
+    ['a rendition without a size', { RENDITIONS: 'thumb:100x100,card' }, 'RENDITIONS'],
+    ['a rendition option it does not know', { RENDITIONS: 'card:400x300:gif' }, 'RENDITIONS'],
+    ['a thumbnail size that is not a number', { THUMBNAIL_SIZE: 'big' }, 'THUMBNAIL_SIZE'],
   ];
+  test('reads the rendition set as the worker does: RENDITIONS, else thumb:<THUMBNAIL_SIZE>x<THUMBNAIL_SIZE>', () => {
+    const set = 'thumb:100x100,card:400x300:cover:webp,hero:1600x1600:avif:q60';
+    assert.deepEqual(loadConfig({ RENDITIONS: set }).renditions, parseRenditions(set));
+    assert.deepEqual(loadConfig({ THUMBNAIL_SIZE: '64' }).renditions, defaultRenditions(64));
+    assert.equal(loadConfig({ THUMBNAIL_SIZE: '64' }).renditions[0]?.legacyName, true);
+  });
+
+  test('names RENDITIONS and the bad item in one line', () => {
+    assert.throws(
+      () => loadConfig({ RENDITIONS: 'thumb:100x100,Card:400x300' }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        !err.message.includes('\n') &&
+        /^RENDITIONS .*"Card:400x300"/.test(err.message),
+    );
+  });
+
   for (const [what, env, variable] of refused) {
     test(`refuses ${what} with an error naming ${variable}`, () => {
       assert.throws(

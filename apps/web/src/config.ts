@@ -8,8 +8,10 @@ import {
   integerVar,
   logLevelVar,
   optionalVar,
+  renditionsVar,
   thumbnailPrefixVar,
   type Env,
+  type RenditionSpec,
 } from '@thumbnailer/core';
 
 /** What the page shows: this browser's uploads (default), the bucket's recent uploads, or none. */
@@ -24,6 +26,11 @@ export interface WebConfig {
   port: number;
   maxUploadBytes: number;
   thumbnailPrefix: string;
+  /**
+   * `RENDITIONS` (default `thumb:<THUMBNAIL_SIZE>x<THUMBNAIL_SIZE>`), as the worker reads it: which renditions of a
+   * source exist and what they are called. The first is the one the page shows.
+   */
+  renditions: RenditionSpec[];
   /** Uploads accepted per client address per minute (429 beyond). */
   rateLimitPerMinute: number;
   /** Uploads received and processed at once; more wait, unread, for a slot (bounds memory). */
@@ -54,6 +61,7 @@ export function loadConfig(env: Env = process.env): WebConfig {
     port: integerVar(env, 'PORT', 8080, 1, 65535),
     maxUploadBytes: integerVar(env, 'MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     thumbnailPrefix,
+    renditions: renditionsVar(env, integerVar(env, 'THUMBNAIL_SIZE', 100, 1, 4096)),
     rateLimitPerMinute: integerVar(env, 'RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
     maxConcurrentUploads: integerVar(env, 'MAX_CONCURRENT_UPLOADS', 4, 1, 1000),
     gallery: galleryVar(env),

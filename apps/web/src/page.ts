@@ -29,6 +29,7 @@ export function uploadPage(config: WebConfig, logger: Logger, visibility: Visibi
       .send(
         renderUploadPage({
           maxUploadBytes: config.maxUploadBytes,
+          renditions: config.renditions,
           mode: visibility.mode,
           flash,
           gallery,

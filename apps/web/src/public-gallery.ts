@@ -20,7 +20,7 @@ import {
   isServableImageType,
   type GalleryItem,
   type SourceInfo,
-  type ThumbnailFinder,
+  type RenditionFinder,
 } from './thumbnails.js';
 
 export const SNAPSHOT_TTL_MS = 10_000;
@@ -47,7 +47,7 @@ export class PublicGallery {
 
   constructor(
     private readonly storage: StorageAdapter,
-    private readonly finder: ThumbnailFinder,
+    private readonly finder: RenditionFinder,
     private readonly clock: Clock,
     private readonly limit: number,
   ) {}
@@ -57,14 +57,14 @@ export class PublicGallery {
     this.#own = [upload, ...this.#own].slice(0, this.limit);
   }
 
-  /** The newest uploads with their thumbnails. */
+  /** The newest uploads with their renditions. */
   async items(): Promise<GalleryItem[]> {
     const fresh = this.#snapshot && performance.now() - this.#snapshot.at < SNAPSHOT_TTL_MS;
     const listed = fresh ? this.#snapshot!.items : await (this.#refreshing ??= this.#refresh());
     const seen = new Set(listed.map((item) => `${item.name}#${item.generation}`));
     const own = this.#own
       .filter((upload) => !seen.has(`${upload.name}#${upload.generation}`))
-      .map((upload) => ({ ...upload, thumbnail: this.finder.known(upload) }));
+      .map((upload) => ({ ...upload, renditions: this.finder.known(upload) }));
     return [...own, ...listed].sort(newestFirst).slice(0, this.limit);
   }
 
@@ -79,7 +79,7 @@ export class PublicGallery {
           if (uploads.length >= this.limit) break;
         }
       }
-      const items = await this.finder.withThumbnails(uploads.slice(0, this.limit));
+      const items = await this.finder.withRenditions(uploads.slice(0, this.limit));
       this.#snapshot = { at: performance.now(), items };
       return items;
     } finally {

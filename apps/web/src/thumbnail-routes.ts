@@ -1,23 +1,27 @@
 /**
- * The worker's thumbnails, served from the private bucket to those the GALLERY mode lets see them:
- * - GET /api/thumbnail?name=&generation= — polled by the page: `pending` or `ready` with the thumbnail's URL.
- * - GET /thumbnail/<object> — the bytes: only under THUMBNAIL_PREFIX, only raster content types, `nosniff`. The
- *   object is generation-pinned and never changes, so it carries a strong ETag (its generation), answers a
- *   matching If-None-Match with 304, and may be cached for a year (privately: it is someone's upload).
+ * The worker's renditions, served from the private bucket to those the GALLERY mode lets see them:
+ * - GET /api/thumbnail?name=&generation= — polled by the page: `pending` until the first rendition exists, then
+ *   `ready` with every rendition there (name, URL, size, type, bytes), the ThumbHash and dominant colour, whether
+ *   the set is complete, and the `<picture>` the page builds from them (picture.ts). What a poll costs in storage
+ *   requests is the finder's (thumbnails.ts): one metadata read while pending, the rest once.
+ * - GET /thumbnail/<object> — the bytes of any rendition: only under THUMBNAIL_PREFIX, only raster content types,
+ *   `nosniff`. The object is generation-pinned and never changes, so it carries a strong ETag (its generation),
+ *   answers a matching If-None-Match with 304, and may be cached for a year (privately: it is someone's upload).
  */
 import { isUnderPrefix, storageErrorStatus, type StorageAdapter } from '@thumbnailer/core';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { WebConfig } from './config.js';
 import { UploadError } from './errors.js';
-import { isServableImageType, thumbnailUrl, type ThumbnailFinder } from './thumbnails.js';
+import { pictureOf } from './picture.js';
+import { isServableImageType, type RenditionFinder, type RenditionSet } from './thumbnails.js';
 import type { Visibility } from './visibility.js';
 
 export interface ThumbnailRouteDeps {
   config: WebConfig;
   logger: Logger;
   storage: StorageAdapter;
-  finder: ThumbnailFinder;
+  finder: RenditionFinder;
   visibility: Visibility;
 }
 
@@ -34,6 +38,29 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
   return header.trim() === '*' || header.split(',').some((tag) => opaque(tag) === opaque(etag));
 }
 
+/** The `ready` answer: `thumbnail` (the first rendition's URL, as before renditions) and the whole set. */
+export function readyBody(name: string, generation: string, set: RenditionSet) {
+  return {
+    status: 'ready',
+    name,
+    generation,
+    thumbnail: set.renditions[0]?.url,
+    complete: set.complete,
+    renditions: set.renditions.map(({ rendition, name, url, width, height, contentType, bytes }) => ({
+      rendition,
+      name,
+      url,
+      width: width ?? null,
+      height: height ?? null,
+      contentType,
+      bytes,
+    })),
+    thumbhash: set.thumbhash ?? null,
+    dominantColor: set.dominantColor ?? null,
+    picture: pictureOf(set),
+  };
+}
+
 export function thumbnailRoutes(deps: ThumbnailRouteDeps): Router {
   const { config, storage, visibility } = deps;
   const router = express.Router();
@@ -48,13 +75,9 @@ export function thumbnailRoutes(deps: ThumbnailRouteDeps): Router {
       /^\d{1,20}$/.test(generation);
     const source = plausible ? await visibility.source(req, name, generation) : undefined;
     if (!source) throw noSuchUpload();
-    const thumbnail = await deps.finder.find(source);
+    const set = await deps.finder.find(source);
     res.set('Cache-Control', 'no-store');
-    res.json(
-      thumbnail
-        ? { status: 'ready', name, generation, thumbnail: thumbnailUrl(thumbnail) }
-        : { status: 'pending', name, generation },
-    );
+    res.json(set ? readyBody(name, generation, set) : { status: 'pending', name, generation });
   });
 
   router.get('/thumbnail/*name', async (req: Request, res: Response) => {

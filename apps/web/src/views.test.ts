@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { defaultRenditions } from '@thumbnailer/core';
 import { renderNotConfiguredPage, renderUploadPage, text } from './views.js';
 
 const hostile = [
@@ -24,6 +25,7 @@ describe('renderUploadPage', () => {
   test('states the accepted formats and the size limit and offers a file input inside a drop zone', () => {
     const html = renderUploadPage({
       maxUploadBytes: 20971520,
+      renditions: defaultRenditions(),
       mode: 'session',
       flash: undefined,
       gallery: [],
@@ -39,6 +41,7 @@ describe('renderUploadPage', () => {
   test('shows hostile names from the flash and the gallery only escaped', () => {
     const html = renderUploadPage({
       maxUploadBytes: 1024,
+      renditions: defaultRenditions(),
       mode: 'session',
       flash: { kind: 'error', message: 'bad <script>alert(1)</script>' },
       gallery: [
@@ -48,7 +51,22 @@ describe('renderUploadPage', () => {
           created: new Date('2025-12-03T15:00:00Z'),
           contentType: 'image/png',
           size: 10,
-          thumbnail: 'thumbnails/20251203T15Z/"onerror=alert(1).png',
+          renditions: {
+            renditions: [
+              {
+                rendition: 'thumb',
+                name: 'thumbnails/20251203T15Z/"onerror=alert(1).png',
+                url: '/thumbnail/"onerror=alert(1).png',
+                width: 100,
+                height: 100,
+                contentType: 'image/png',
+                bytes: 10,
+              },
+            ],
+            complete: true,
+            thumbhash: '"onerror=alert(2)',
+            dominantColor: '"onerror=alert(3)',
+          },
         },
       ],
     });

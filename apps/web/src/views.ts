@@ -2,14 +2,20 @@
  * Server-rendered HTML. Every dynamic value goes through `text()` (HTML-escaped, control and bidi characters
  * removed). No external assets: the page loads /static/app.css and /static/app.js from this app only.
  */
-import { ACCEPTED_FORMATS_LABEL, CONTENT_TYPES, SUPPORTED_FORMATS } from '@thumbnailer/core';
+import {
+  ACCEPTED_FORMATS_LABEL,
+  CONTENT_TYPES,
+  SUPPORTED_FORMATS,
+  type RenditionSpec,
+} from '@thumbnailer/core';
 import escapeHtml from 'escape-html';
 import type { GalleryMode } from './config.js';
 import type { Flash } from './flash.js';
 import { formatBytes } from './errors.js';
 import { SESSION_DAYS } from './session.js';
 import { printable } from './uploads.js';
-import { thumbnailUrl, type GalleryItem } from './thumbnails.js';
+import { pictureHtml, pictureOf } from './picture.js';
+import type { GalleryItem } from './thumbnails.js';
 
 /** Escapes for HTML text and quoted attributes, after dropping control/bidi characters. */
 export function text(value: string): string {
@@ -21,6 +27,10 @@ export const ACCEPT_ATTRIBUTE = SUPPORTED_FORMATS.map((format) => CONTENT_TYPES[
 
 /** Uploads the page's script sends at once (each its own POST /upload). */
 export const PARALLEL_UPLOADS = 3;
+
+/** The slot a gallery card shows its picture in, and the one beside a just-uploaded file, in CSS px (`data-box`). */
+export const CARD_BOX = 200;
+export const PREVIEW_BOX = 100;
 
 /** What the footer says is visible, per GALLERY mode: it must be true. */
 const FOOTERS: Readonly<Record<GalleryMode | 'none', string>> = {
@@ -65,12 +75,13 @@ function flashBlock(flash: Flash | undefined): string {
 
 function galleryCard(item: GalleryItem): string {
   const label = `Thumbnail of ${item.name}`;
-  const picture = item.thumbnail
-    ? `<a href="${text(thumbnailUrl(item.thumbnail))}"><img src="${text(thumbnailUrl(item.thumbnail))}" alt="${text(label)}" loading="lazy"></a>`
+  const picture = item.renditions ? pictureOf(item.renditions) : undefined;
+  const content = picture
+    ? `<a href="${text(picture.href)}">${pictureHtml(picture, { alt: printable(label, 2000), box: CARD_BOX })}</a>`
     : `<span class="pending" data-poll-name="${text(item.name)}" data-poll-generation="${text(item.generation)}">Thumbnail on its way…</span>`;
   const file = item.name.slice(item.name.lastIndexOf('/') + 1);
   const when = item.created.toISOString();
-  return `<li class="card"><div class="thumb">${picture}</div><div class="caption"><span class="object-name" title="${text(item.name)}">${text(file)}</span><span class="meta">${text(formatBytes(item.size))} · <time datetime="${text(when)}">${text(when.slice(11, 16))} UTC</time></span></div></li>`;
+  return `<li class="card"><div class="thumb">${content}</div><div class="caption"><span class="object-name" title="${text(item.name)}">${text(file)}</span><span class="meta">${text(formatBytes(item.size))} · <time datetime="${text(when)}">${text(when.slice(11, 16))} UTC</time></span></div></li>`;
 }
 
 const GALLERY_HEADINGS: Readonly<Record<'session' | 'public', [string, string]>> = {
@@ -84,14 +95,26 @@ function galleryBlock(mode: 'session' | 'public', items: GalleryItem[], error: s
   return `<section class="panel" aria-labelledby="recent-heading">
 <h2 id="recent-heading">${text(heading)}</h2>
 ${empty ? `<p class="empty" id="gallery-empty">${text(empty)}</p>` : ''}
-<ul class="gallery" id="gallery" aria-labelledby="recent-heading">
+<ul class="gallery" id="gallery" aria-labelledby="recent-heading" data-box="${CARD_BOX}">
 ${items.map(galleryCard).join('\n')}
 </ul>
 </section>`;
 }
 
+/** `a 100 px thumbnail`, or `3 renditions of it: thumb (100 px), card (400×300 px) and hero (1600 px)`. */
+export function renditionsLabel(specs: readonly RenditionSpec[]): string {
+  const box = (spec: RenditionSpec): string =>
+    spec.width === spec.height ? `${spec.width} px` : `${spec.width}×${spec.height} px`;
+  const [only] = specs;
+  if (specs.length === 1 && only) return `a ${box(only)} thumbnail`;
+  const each = specs.map((spec) => `${spec.name} (${box(spec)})`);
+  return `${specs.length} renditions of it: ${each.slice(0, -1).join(', ')} and ${each.at(-1) ?? ''}`;
+}
+
 export interface UploadPageModel {
   maxUploadBytes: number;
+  /** RENDITIONS, for the page to say what is made. */
+  renditions: readonly RenditionSpec[];
   mode: GalleryMode;
   flash: Flash | undefined;
   gallery: GalleryItem[];
@@ -106,7 +129,7 @@ export function renderUploadPage(model: UploadPageModel): string {
     'Upload images · Thumbnailer',
     `<section class="panel" aria-labelledby="upload-heading">
 <h1 id="upload-heading">Upload images</h1>
-<p class="lead">${text(ACCEPTED_LABEL)}, up to ${text(limit)} each. We store the original and make a 100&nbsp;px thumbnail.</p>
+<p class="lead">${text(ACCEPTED_LABEL)}, up to ${text(limit)} each. We store the original and make ${text(renditionsLabel(model.renditions))}.</p>
 ${flashBlock(model.flash)}
 <form id="upload-form" class="upload-form" method="post" action="/upload" enctype="multipart/form-data" data-max-bytes="${model.maxUploadBytes}" data-parallel="${PARALLEL_UPLOADS}">
 <label class="dropzone" id="dropzone" for="file">
@@ -118,7 +141,7 @@ ${flashBlock(model.flash)}
 <p id="file-help" class="help">Accepted: ${text(ACCEPTED_LABEL)}. Maximum size: ${text(limit)} per image.</p>
 <button type="submit" class="button" id="upload-button">Upload</button>
 </form>
-<ul id="uploads" class="uploads" aria-label="Uploads from this page" hidden></ul>
+<ul id="uploads" class="uploads" aria-label="Uploads from this page" data-box="${PREVIEW_BOX}" hidden></ul>
 <p id="upload-status" class="visually-hidden" role="status" aria-live="polite"></p>
 </section>
 ${gallery}`,

@@ -15,16 +15,16 @@ import {
   sourceNameOf,
   type GalleryItem,
   type SourceInfo,
-  type ThumbnailFinder,
+  type RenditionFinder,
 } from './thumbnails.js';
 
 export interface Visibility {
   readonly mode: GalleryMode;
-  /** What the page lists, newest first, with thumbnails where made. */
+  /** What the page lists, newest first, with renditions where made. */
   gallery(req: Request): Promise<GalleryItem[]>;
   /** The upload this request may see, or undefined. */
   source(req: Request, name: string, generation: string): Promise<SourceInfo | undefined>;
-  /** May this request be served this thumbnail object? */
+  /** May this request be served this rendition object? */
   mayServe(req: Request, thumbnail: StoredObject): boolean;
   /** Called once an upload is stored. */
   stored(req: Request, res: Response, upload: SourceInfo): void;
@@ -33,7 +33,7 @@ export interface Visibility {
 export function createVisibility(
   mode: GalleryMode,
   storage: StorageAdapter,
-  finder: ThumbnailFinder,
+  finder: RenditionFinder,
   clock: Clock,
 ): Visibility {
   const ownedBySession = (req: Request, thumbnail: StoredObject): boolean => {
@@ -61,7 +61,7 @@ export function createVisibility(
   }
   return {
     mode,
-    gallery: async (req) => (mode === 'off' ? [] : finder.withThumbnails(sessionUploads(req))),
+    gallery: async (req) => (mode === 'off' ? [] : finder.withRenditions(sessionUploads(req))),
     source: (req, name, generation) => Promise.resolve(sessionUpload(req, name, generation)),
     mayServe: ownedBySession,
     stored: rememberUpload,

@@ -1,9 +1,12 @@
 /* Thumbnailer upload page: several images at once from the picker or the drop zone, each its own POST /upload
    (at most data-parallel at a time) with its own progress bar, then its stored name or why it was refused, then its
-   thumbnail once the worker has made it (a bounded, backing-off poll of /api/thumbnail).
+   thumbnail once the worker has made it (a bounded, backing-off poll of /api/thumbnail), as a responsive <picture>
+   over the rendition set (the `picture` of the answer, the same markup the server renders: src/picture.ts), with
+   the ThumbHash (decoded by the thumbhash package's own module, /static/thumbhash.js) or the dominant colour as its
+   background until it loads.
    Without JavaScript the form posts one file normally and the server answers with a redirect and a flash message.
-   Text from the server is only ever inserted with textContent. */
-/* global document, XMLHttpRequest, FormData, setTimeout, URLSearchParams, fetch */
+   Text from the server is only ever inserted with textContent or as attribute values. */
+/* global document, XMLHttpRequest, FormData, setTimeout, URLSearchParams, fetch, atob */
 'use strict';
 
 /** Poll delays in ms: quick at first (the worker takes ~0.1–1 s), then backing off; about two minutes in all. */
@@ -24,32 +27,112 @@ function announce(message) {
   if (status) status.textContent = message;
 }
 
-function thumbnailLink(url, name) {
+let thumbhash;
+/** The thumbhash module, loaded once, when the first placeholder needs it. */
+function thumbhashModule() {
+  thumbhash ??= import('/static/thumbhash.js');
+  return thumbhash;
+}
+
+/** Paints the ThumbHash (else the dominant colour) behind `img` until it has loaded (CSSOM: allowed by the CSP). */
+function placeholder(img, hash, color) {
+  if (img.complete && img.naturalWidth > 0) return;
+  if (!hash && !color) return;
+  const clear = () => {
+    img.classList.remove('is-placeholder');
+    img.style.backgroundImage = '';
+    img.style.backgroundColor = '';
+  };
+  img.addEventListener('load', clear, { once: true });
+  img.addEventListener('error', clear, { once: true });
+  img.classList.add('is-placeholder');
+  if (color) img.style.backgroundColor = color;
+  if (!hash) return;
+  thumbhashModule()
+    .then(({ thumbHashToDataURL }) => {
+      if (!img.classList.contains('is-placeholder')) return;
+      const bytes = Uint8Array.from(atob(hash), (c) => c.charCodeAt(0));
+      img.style.backgroundImage = `url("${thumbHashToDataURL(bytes)}")`;
+    })
+    .catch(() => {
+      // The colour stays.
+    });
+}
+
+/** The picture's size in a box×box slot: its aspect, fitted, never wider than its largest candidate. */
+function displaySize(picture, box) {
+  if (!picture.width || !picture.height) return undefined;
+  const scale = Math.min(
+    box / picture.width,
+    box / picture.height,
+    (picture.maxWidth || picture.width) / picture.width,
+  );
+  return {
+    width: Math.max(1, Math.round(picture.width * scale)),
+    height: Math.max(1, Math.round(picture.height * scale)),
+  };
+}
+
+/** A link to the largest rendition around a <picture> for a box×box slot, as src/picture.ts renders it. */
+function pictureLink(picture, name, box) {
   const link = el('a');
-  link.href = url;
+  link.href = picture.href;
+  const element = el('picture');
+  const size = displaySize(picture, box);
+  for (const source of picture.sources) {
+    const node = el('source');
+    node.type = source.type;
+    node.srcset = source.srcset;
+    if (size) node.sizes = `${size.width}px`;
+    element.append(node);
+  }
   const img = el('img');
-  img.src = url;
+  if (picture.srcset && size) {
+    img.srcset = picture.srcset;
+    img.sizes = `${size.width}px`;
+  }
+  if (size) {
+    img.width = size.width;
+    img.height = size.height;
+  }
   img.alt = `Thumbnail of ${name}`;
-  link.append(img);
+  img.decoding = 'async';
+  img.src = picture.src;
+  placeholder(img, picture.thumbhash, picture.dominantColor);
+  element.append(img);
+  link.append(element);
   return link;
 }
 
-/** Polls until the worker has made the thumbnail, then puts it in each of `slots` and calls `onReady`. */
+/** The box (CSS px) a slot shows pictures in: its list's data-box. */
+function boxOf(slot) {
+  return Number(slot.closest('[data-box]')?.getAttribute('data-box')) || 100;
+}
+
+/**
+ * Polls until the worker has made the first rendition, then puts the picture in each of `slots` and calls
+ * `onReady`; while the set is incomplete (renditions still being written) it keeps polling, and redraws once whole.
+ */
 function pollThumbnail(name, generation, slots, onReady) {
   const fill = (make) => {
-    for (const slot of [].concat(slots)) slot.replaceChildren(make());
+    for (const slot of [].concat(slots)) slot.replaceChildren(make(slot));
   };
   const query = new URLSearchParams({ name, generation }).toString();
   let attempt = 0;
+  let shown = false;
+  let drawn = '';
   const tick = async () => {
     try {
       const response = await fetch(`/api/thumbnail?${query}`, { headers: { Accept: 'application/json' } });
       if (response.ok) {
         const body = await response.json();
         if (body.status === 'ready') {
-          fill(() => thumbnailLink(body.thumbnail, name));
-          if (onReady) onReady();
-          return;
+          const picture = JSON.stringify(body.picture);
+          if (picture !== drawn) fill((slot) => pictureLink(body.picture, name, boxOf(slot)));
+          drawn = picture;
+          if (!shown && onReady) onReady();
+          shown = true;
+          if (body.complete) return;
         }
       } else if (response.status === 404) {
         fill(() => el('span', 'pending', 'No thumbnail'));
@@ -59,7 +142,7 @@ function pollThumbnail(name, generation, slots, onReady) {
       // A network hiccup: try again later.
     }
     if (attempt < POLL_DELAYS.length) setTimeout(tick, POLL_DELAYS[attempt++]);
-    else fill(() => el('span', 'pending', 'Thumbnail not ready yet; reload later'));
+    else if (!shown) fill(() => el('span', 'pending', 'Thumbnail not ready yet; reload later'));
   };
   setTimeout(tick, POLL_DELAYS[attempt++]);
 }
@@ -185,6 +268,11 @@ function runLimited(jobs, limit) {
 }
 
 function setup() {
+  // Pictures the server rendered that are still loading: their placeholder until they have.
+  for (const img of document.querySelectorAll('img[data-thumbhash], img[data-color]')) {
+    placeholder(img, img.getAttribute('data-thumbhash'), img.getAttribute('data-color'));
+  }
+
   // Thumbnails not made yet when the page was rendered (gallery cards).
   for (const pending of document.querySelectorAll('.pending[data-poll-name]')) {
     const name = pending.getAttribute('data-poll-name');

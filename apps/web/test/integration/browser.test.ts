@@ -9,7 +9,7 @@ import type { Bucket } from '@google-cloud/storage';
 import { startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { makeThumbnail, startWeb, type RunningApp } from './harness.js';
+import { makeRenditions, makeThumbnail, startWeb, type RunningApp } from './harness.js';
 
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const CHROMIUM_ARGS = [
@@ -72,10 +72,54 @@ const imageLoaded = (page: Page, selector: string) =>
       }).length,
   );
 
+/** What an <img> shows: the candidate the browser chose, and whether it has loaded. */
+const imgState = (page: Page, selector: string) =>
+  page.locator(selector).evaluate((node) => {
+    const img = node as unknown as {
+      currentSrc: string;
+      complete: boolean;
+      naturalWidth: number;
+      className: string;
+      style: { backgroundImage: string; backgroundColor: string };
+    };
+    return {
+      currentSrc: img.currentSrc,
+      loaded: img.complete && img.naturalWidth > 0,
+      naturalWidth: img.naturalWidth,
+      placeholder: img.className.includes('is-placeholder'),
+      backgroundImage: img.style.backgroundImage,
+      backgroundColor: img.style.backgroundColor,
+    };
+  });
+
+/** Holds every /thumbnail/… request until `release()`: what the page shows before its pictures arrive. */
+async function holdThumbnails(page: Page): Promise<{ release(): Promise<void>; held(): number }> {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const handled: Promise<void>[] = [];
+  const handler = (route: { continue(): Promise<void> }) => {
+    const done = gate.then(() => route.continue());
+    handled.push(done);
+    return done;
+  };
+  await page.route('**/thumbnail/**', handler);
+  return {
+    held: () => handled.length,
+    release: async () => {
+      open();
+      await Promise.all(handled);
+      await page.unroute('**/thumbnail/**', handler);
+    },
+  };
+}
+
+const RENDITIONS = 'thumb:100x100,card:400x300:cover:webp,hero:1600x1600:avif:q60';
+
 describe('the upload page in a real browser', () => {
   let stack: Stack;
   let bucket: Bucket;
   let web: RunningApp;
+  let webWithRenditions: RunningApp;
   let browser: Browser;
 
   before(async () => {
@@ -83,6 +127,7 @@ describe('the upload page in a real browser', () => {
     stack = await startStack();
     bucket = stack.storage().bucket(stack.provisioning.bucket);
     web = await startWeb({ stack });
+    webWithRenditions = await startWeb({ stack, env: { RENDITIONS } });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
@@ -92,6 +137,7 @@ describe('the upload page in a real browser', () => {
   after(async () => {
     await browser?.close();
     await web?.close();
+    await webWithRenditions?.close();
     await stack?.stop();
   });
 
@@ -176,6 +222,133 @@ describe('the upload page in a real browser', () => {
     await page.reload();
     assert.equal(wire.ifNoneMatch, first?.headers().etag, 'the reload asks with If-None-Match');
     assert.equal(wire.status, 304, 'and is answered 304');
+    await context.close();
+  });
+
+  test('with three renditions: the placeholder shows before the picture, Chromium takes the WebP card at 1× and the AVIF hero at 3×, axe-core stays clean, a reload of a rendition is answered 304', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${webWithRenditions.base}/`);
+    assert.match(await page.locator('.lead').innerText(), /3 renditions of it: thumb \(100 px\)/);
+    await page.setInputFiles('#file', {
+      name: 'harbour.jpg',
+      mimeType: 'image/jpeg',
+      buffer: await fixture('landscape-jpeg'),
+    });
+    await page.locator('#uploads .upload.is-stored').waitFor();
+    const name =
+      /Stored as (\S+)/.exec(await page.locator('#uploads .upload.is-stored').innerText())?.[1] ?? '';
+
+    // The worker writes the set while the pictures' bytes are held back: the placeholder is what shows. The first
+    // rendition comes first (a set still being written): the page shows it, then redraws with the whole set.
+    const hold = await holdThumbnails(page);
+    await makeRenditions(bucket, name, RENDITIONS, ['thumb']);
+    const preview = '#uploads .upload img';
+    await page.locator(preview).waitFor({ state: 'attached', timeout: 20_000 });
+    assert.equal(await page.locator('#uploads .upload source').count(), 0, 'the first rendition alone');
+    await makeRenditions(bucket, name, RENDITIONS, ['card', 'hero']);
+    await waitFor(async () => (await page.locator('#uploads .upload source').count()) === 2, {
+      timeoutMs: 20_000,
+      message: 'the preview is redrawn with the AVIF and WebP sources once the set is whole',
+    });
+    const [thumb] = await bucket.getFiles({ prefix: 'thumbnails/' });
+    const before = await waitFor(
+      async () => {
+        if ((await page.locator(preview).count()) === 0) return undefined;
+        const state = await imgState(page, preview);
+        return state.backgroundImage.startsWith('url("data:image/png;base64,') ? state : undefined;
+      },
+      { timeoutMs: 20_000, message: 'the preview shows its ThumbHash before the picture' },
+    );
+    assert.equal(before.loaded, false, 'the picture itself has not arrived');
+    assert.equal(before.placeholder, true);
+    assert.match(before.backgroundColor, /^rgb\(/, 'and the dominant colour under it');
+    assert.ok(thumb, 'the renditions are in the bucket');
+    assert.equal(
+      await page.locator('#uploads .upload img').getAttribute('width'),
+      '100',
+      'the space is reserved before anything loads',
+    );
+    await page.screenshot({ path: `${RESULTS}renditions-placeholder.png` });
+    await hold.release();
+    // `complete` turns true a moment before the load event that clears the placeholder: wait for both.
+    const after = await waitFor(
+      async () => {
+        const state = await imgState(page, preview);
+        return state.loaded && !state.placeholder ? state : undefined;
+      },
+      { message: 'the preview loads and its placeholder is cleared' },
+    );
+    assert.equal(after.backgroundImage, '');
+
+    // The server-rendered gallery: its card's <img> takes the WebP card (or the AVIF hero), never the JPEG.
+    const holdAgain = await holdThumbnails(page);
+    await page.reload();
+    const card = '#gallery .card img';
+    const pending = await waitFor(
+      async () => {
+        const state = await imgState(page, card);
+        return state.backgroundImage.startsWith('url("data:image/png') ? state : undefined;
+      },
+      { message: 'the gallery card shows its placeholder first' },
+    );
+    assert.equal(pending.loaded, false);
+    assert.ok(holdAgain.held() > 0, 'its request is being held');
+    await holdAgain.release();
+    const shown = await waitFor(
+      async () => {
+        const state = await imgState(page, card);
+        return state.loaded && !state.placeholder ? state : undefined;
+      },
+      { message: 'the gallery card loads and its placeholder is cleared' },
+    );
+    assert.match(
+      shown.currentSrc,
+      /\.card-[0-9a-f]{8}\.webp$/,
+      'at 1×, the 400 px WebP card for a 200 px slot',
+    );
+    assert.equal(shown.backgroundImage, '');
+    assert.deepEqual(await seriousViolations(page), [], 'the page with renditions');
+    await page.screenshot({ path: `${RESULTS}renditions-gallery.png`, fullPage: true });
+
+    // A reload of the chosen rendition is revalidated and answered 304, in a page without request interception.
+    const rendition = await context.newPage();
+    const first = await rendition.goto(shown.currentSrc);
+    assert.equal(first?.status(), 200);
+    assert.equal(
+      first?.headers()['content-type'],
+      shown.currentSrc.endsWith('.webp') ? 'image/webp' : 'image/avif',
+    );
+    const cdp = await context.newCDPSession(rendition);
+    await cdp.send('Network.enable');
+    const wire: { status?: number } = {};
+    cdp.on('Network.responseReceivedExtraInfo', (e) => (wire.status = e.statusCode));
+    await rendition.reload();
+    assert.equal(wire.status, 304);
+
+    // The same gallery on a 3× screen: the AVIF hero (640 px here, the photo's own size).
+    const highDensity = await browser.newContext({
+      viewport: { width: 1000, height: 1000 },
+      deviceScaleFactor: 3,
+      storageState: await context.storageState(),
+    });
+    const retina = await highDensity.newPage();
+    await retina.goto(`${webWithRenditions.base}/`);
+    const dense = await waitFor(
+      async () => {
+        const state = await imgState(retina, card);
+        return state.loaded ? state : undefined;
+      },
+      { message: 'the gallery card loads at 3×' },
+    );
+    assert.match(dense.currentSrc, /\.hero-[0-9a-f]{8}\.avif$/, dense.currentSrc);
+    await highDensity.close();
+    assert.deepEqual(errors, [], 'no console errors (CSP violations included)');
     await context.close();
   });
 

@@ -5,33 +5,13 @@ import type { Bucket } from '@google-cloud/storage';
 import { fixture } from '@thumbnailer/testkit';
 import { SESSION_UPLOADS } from '../../src/session.js';
 import {
-  cookiesAfter,
   makeThumbnail,
   startCountedStack,
   startWeb,
+  uploadAs,
   type RunningApp,
   type StorageRequest,
 } from './harness.js';
-
-interface Uploaded {
-  name: string;
-  generation: string;
-  thumbnailStatus: string;
-  cookie: string;
-}
-
-async function uploadAs(web: RunningApp, cookie: string, filename: string): Promise<Uploaded> {
-  const form = new FormData();
-  form.append('file', new Blob([await fixture('small-png')]), filename);
-  const res = await fetch(`${web.base}/upload`, {
-    method: 'POST',
-    body: form,
-    headers: { Accept: 'application/json', cookie },
-  });
-  assert.equal(res.status, 201);
-  const body = (await res.json()) as Omit<Uploaded, 'cookie'>;
-  return { ...body, cookie: cookiesAfter(res, cookie) };
-}
 
 const page = async (web: RunningApp, cookie = ''): Promise<string> =>
   (await fetch(`${web.base}/`, { headers: { cookie } })).text();

@@ -1,16 +1,27 @@
 // Starts a web app on an ephemeral port as the web identity (through its IAM proxy), with a log sink tests can
 // read, and counts the storage requests it makes (from that proxy's request log).
+import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Bucket } from '@google-cloud/storage';
-import { createLogger, createThumbnail, StorageAdapter, type Clock } from '@thumbnailer/core';
+import {
+  createLogger,
+  createThumbnail,
+  defaultRenditions,
+  parseRenditions,
+  renderRenditions,
+  renditionObjectName,
+  StorageAdapter,
+  type Clock,
+} from '@thumbnailer/core';
 import { startStack, type ProxiedRequest, type Stack } from '@thumbnailer/emulators';
+import { fixture } from '@thumbnailer/testkit';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createWebMetrics, type WebMetrics } from '../../src/metrics.js';
 import { boundSlowClients } from '../../src/slow-clients.js';
 import { UploadSlots } from '../../src/slots.js';
-import { expectedThumbnailName } from '../../src/thumbnails.js';
+import { expectedRenditionName } from '../../src/thumbnails.js';
 
 export interface RunningApp {
   base: string;
@@ -126,6 +137,33 @@ export async function upload(base: string, options: UploadOptions): Promise<Resp
   });
 }
 
+export interface Uploaded {
+  name: string;
+  generation: string;
+  thumbnailStatus: string;
+  /** The `Cookie` header of this browser after the upload (its session cookies). */
+  cookie: string;
+}
+
+/** Uploads `data` (default: the small PNG fixture) as a browser holding `cookie` would, expecting 201. */
+export async function uploadAs(
+  web: RunningApp,
+  cookie: string,
+  filename: string,
+  data?: Buffer,
+): Promise<Uploaded> {
+  const form = new FormData();
+  form.append('file', new Blob([data ?? (await fixture('small-png'))]), filename);
+  const res = await fetch(`${web.base}/upload`, {
+    method: 'POST',
+    body: form,
+    headers: { Accept: 'application/json', cookie },
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const body = (await res.json()) as Omit<Uploaded, 'cookie'>;
+  return { ...body, cookie: cookiesAfter(res, cookie) };
+}
+
 export async function objectNames(bucket: Bucket): Promise<string[]> {
   const [files] = await bucket.getFiles();
   return files.map((file) => file.name).sort();
@@ -148,18 +186,25 @@ export function cookiesAfter(res: Response, earlier = ''): string {
   return [...jar.values()].join('; ');
 }
 
-/** Plays the worker: writes the thumbnail of `name` where the worker would, with its metadata; returns its name. */
+/**
+ * Plays the worker of an earlier release: writes the single thumbnail of `name` where it would, with only the
+ * metadata it wrote (`thumbnailOf`, `sourceGeneration`); returns its name.
+ */
 export async function makeThumbnail(bucket: Bucket, name: string): Promise<string> {
   const file = bucket.file(name);
   const [metadata] = await file.getMetadata();
   const [source] = await file.download();
   const thumbnail = await createThumbnail(source, { size: 100 });
-  const target = expectedThumbnailName('thumbnails/', {
-    name,
-    generation: String(metadata.generation),
-    created: new Date(String(metadata.timeCreated)),
-    contentType: String(metadata.contentType),
-  });
+  const target = expectedRenditionName(
+    'thumbnails/',
+    {
+      name,
+      generation: String(metadata.generation),
+      created: new Date(String(metadata.timeCreated)),
+      contentType: String(metadata.contentType),
+    },
+    defaultRenditions()[0]!,
+  )!;
   await bucket.file(target).save(thumbnail.data, {
     resumable: false,
     contentType: thumbnail.contentType,
@@ -168,4 +213,49 @@ export async function makeThumbnail(bucket: Bucket, name: string): Promise<strin
     },
   });
   return target;
+}
+
+/**
+ * Plays today's worker: renders `renditions` (a RENDITIONS value) of `name` with core's engine and writes them where
+ * the worker does, with the metadata it writes; `only` writes just those renditions (a worker stopped between
+ * writes). Returns the object names written, by rendition name.
+ */
+export async function makeRenditions(
+  bucket: Bucket,
+  name: string,
+  renditions: string,
+  only?: string[],
+): Promise<Record<string, string>> {
+  const specs = parseRenditions(renditions);
+  const file = bucket.file(name);
+  const [metadata] = await file.getMetadata();
+  const [data] = await file.download();
+  const result = await renderRenditions(data, specs, only ? { only } : {});
+  const source = {
+    name,
+    generation: String(metadata.generation),
+    created: new Date(String(metadata.timeCreated)),
+  };
+  const written: Record<string, string> = {};
+  for (const r of result.renditions) {
+    const target = renditionObjectName('thumbnails/', source, r.spec, result.source.format);
+    await bucket.file(target).save(r.data, {
+      resumable: false,
+      contentType: r.contentType,
+      metadata: {
+        metadata: {
+          thumbnailOf: `gs://${bucket.name}/${name}`,
+          sourceGeneration: source.generation,
+          rendition: r.spec.name,
+          renditionSpec: r.canonicalSpec,
+          thumbhash: result.thumbhash,
+          dominantColor: result.dominantColor,
+          width: String(r.width),
+          height: String(r.height),
+        },
+      },
+    });
+    written[r.spec.name] = target;
+  }
+  return written;
 }

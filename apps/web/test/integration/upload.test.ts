@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { Storage, type Bucket } from '@google-cloud/storage';
 import { startFaultProxy, startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture } from '@thumbnailer/testkit';
-import { expectedThumbnailName } from '../../src/thumbnails.js';
+import { defaultRenditions } from '@thumbnailer/core';
+import { expectedRenditionName } from '../../src/thumbnails.js';
 import { cookiesAfter, objectNames, startWeb, upload, type RunningApp } from './harness.js';
 
 const AT = new Date('2025-12-03T15:42:00Z');
@@ -274,12 +275,16 @@ describe('the upload frontend against the storage emulator', () => {
     assert.equal(((await pending.json()) as { status: string }).status, 'pending');
 
     const [metadata] = await bucket.file(body.name).getMetadata();
-    const thumbName = expectedThumbnailName('thumbnails/', {
-      name: body.name,
-      generation: String(metadata.generation),
-      created: new Date(String(metadata.timeCreated)),
-      contentType: 'image/png',
-    });
+    const thumbName = expectedRenditionName(
+      'thumbnails/',
+      {
+        name: body.name,
+        generation: String(metadata.generation),
+        created: new Date(String(metadata.timeCreated)),
+        contentType: 'image/png',
+      },
+      defaultRenditions()[0]!,
+    )!;
     const thumbBytes = await fixture('small-png');
     await bucket.file(thumbName).save(thumbBytes, {
       resumable: false,
