@@ -15,6 +15,7 @@ export {
   ACCEPTED_FORMATS_LABEL,
   CONTENT_TYPES,
   EXTENSIONS,
+  FORMAT_LABELS,
   SUPPORTED_FORMATS,
   formatOfContentType,
   thumbnailFormatFor,
