@@ -37,7 +37,6 @@ export {
 } from './renditions.js';
 export { renderRenditions, type RenderOptions, type RenderResult, type Rendition } from './render.js';
 export { placeholdersOf, type RawFrame } from './placeholders.js';
-export { createThumbnail, type Thumbnail } from './thumbnail.js';
 
 // Names and time.
 export {

@@ -6,7 +6,6 @@ import { Writable } from 'node:stream';
 import type { Bucket } from '@google-cloud/storage';
 import {
   createLogger,
-  createThumbnail,
   defaultRenditions,
   parseRenditions,
   renderRenditions,
@@ -194,7 +193,8 @@ export async function makeThumbnail(bucket: Bucket, name: string): Promise<strin
   const file = bucket.file(name);
   const [metadata] = await file.getMetadata();
   const [source] = await file.download();
-  const thumbnail = await createThumbnail(source, { size: 100 });
+  const [thumbnail] = (await renderRenditions(source, defaultRenditions())).renditions;
+  if (!thumbnail) throw new Error(`no thumbnail rendered for ${name}`);
   const target = expectedRenditionName(
     'thumbnails/',
     {
