@@ -9,6 +9,9 @@ locals {
 
   # Pub/Sub must be able to retry for longer than one image can take: the worker bounds an image at 20 s,
   # and with MAX_CONCURRENCY images in flight a message may wait for a slot, so 60 s (the client extends leases).
+  # RENDITIONS on every app that reads it, only when set (unset means the default single thumbnail).
+  renditions = var.renditions == "" ? [] : [var.renditions]
+
   ack_deadline_seconds  = 60
   max_delivery_attempts = 10
 

@@ -65,6 +65,17 @@ resource "google_cloud_run_v2_service" "web" {
         value = var.thumbnail_prefix
       }
       env {
+        name  = "THUMBNAIL_SIZE"
+        value = tostring(var.thumbnail_size)
+      }
+      dynamic "env" {
+        for_each = local.renditions
+        content {
+          name  = "RENDITIONS"
+          value = env.value
+        }
+      }
+      env {
         name  = "MAX_UPLOAD_BYTES"
         value = tostring(var.max_upload_bytes)
       }
@@ -205,6 +216,13 @@ resource "google_cloud_run_v2_service" "worker" {
       env {
         name  = "THUMBNAIL_PREFIX"
         value = var.thumbnail_prefix
+      }
+      dynamic "env" {
+        for_each = local.renditions
+        content {
+          name  = "RENDITIONS"
+          value = env.value
+        }
       }
       env {
         name  = "THUMBNAIL_SIZE"

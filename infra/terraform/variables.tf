@@ -48,9 +48,15 @@ variable "thumbnail_prefix" {
 }
 
 variable "thumbnail_size" {
-  description = "Bounding box edge of a thumbnail in pixels (THUMBNAIL_SIZE)."
+  description = "Box edge in pixels of the default rendition (THUMBNAIL_SIZE), when renditions is empty."
   type        = number
   default     = 100
+}
+
+variable "renditions" {
+  description = "RENDITIONS for web, worker and backfill alike, e.g. \"thumb:100x100,card:400x300:cover:webp\"; empty: the single default thumbnail."
+  type        = string
+  default     = ""
 }
 
 variable "max_upload_bytes" {

@@ -6,6 +6,7 @@ import { type Json, block, blocks, isRecord, isString, repoPath } from './repo.j
 import {
   type TerraformFile,
   cloudRunContainers,
+  envNames,
   merged,
   parseTerraform,
   referencesIn,
@@ -109,6 +110,16 @@ describe('infra/terraform', () => {
     );
     assert.ok(claims, 'a lifecycle rule matches the claim-marker folder');
     assert.equal(blocks(claims, 'action')[0]?.type, 'Delete');
+  });
+
+  it('gives web and worker the same rendition set (RENDITIONS when set, THUMBNAIL_SIZE for the default)', () => {
+    for (const name of ['web', 'worker']) {
+      const [container] = cloudRunContainers(resource(files, 'google_cloud_run_v2_service', name));
+      const size = blocks(container, 'env').find((e) => e.name === 'THUMBNAIL_SIZE');
+      assert.equal(size?.value, '${tostring(var.thumbnail_size)}', `${name} THUMBNAIL_SIZE`);
+      assert.ok(envNames(container ?? {}).includes('RENDITIONS'), `${name} RENDITIONS`);
+    }
+    assert.equal(locals.renditions, '${var.renditions == "" ? [] : [var.renditions]}');
   });
 
   it('tells the worker service and the backfill job which bucket they serve (BUCKETS)', () => {
