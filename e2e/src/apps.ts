@@ -43,6 +43,13 @@ const CONTRACT_VARIABLES = [
   'GALLERY',
   'TRUST_PROXY',
   'K_SERVICE',
+  'BUCKETS',
+  'EVENTS_TOPIC',
+  'STORAGE_TIMEOUT_SECONDS',
+  'DRY_RUN',
+  'MAX_RATE',
+  'PRUNE',
+  'LOG_LEVEL',
 ];
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
