@@ -113,7 +113,7 @@ function panelsOf(spec: Json): Json[] {
 }
 /** The encodings of the first (bar) layer group of a panel: y, yOffset, and the bar mark's x and color. */
 function encodingOf(panel: Json): { y: Json; yOffset?: Json; x: Json; color: Json } {
-  const bars = list(panel.layer)[0]!;
+  const bars = list(panel.layer).find((layer) => layer.encoding !== undefined && 'y' in obj(layer.encoding))!;
   const shared = obj(bars.encoding);
   const mark = obj(list(bars.layer)[0]!.encoding);
   return {

@@ -122,7 +122,7 @@ export function caption(run: RunInfo): string {
 /**
  * Horizontal bars, grouped by `group` (y, in `groups` order) and coloured by series (in `series` order, side by
  * side where a group has several), each labelled at its end; notes in a column right of the plot; `rules` draws
- * dashed reference lines across it.
+ * dashed reference lines across it, under the bars.
  */
 function barsPanel(options: {
   bars: readonly Bar[];
@@ -148,7 +148,21 @@ function barsPanel(options: {
   return {
     width: WIDTH,
     height: { step: grouped ? 15 : 24 },
+    // Reference lines first, so that the bars and their labels are drawn over them.
     layer: [
+      ...rules.map((rule) => ({
+        data: { values: [{ value: rule.value, label: rule.label }] },
+        layer: [
+          {
+            mark: { type: 'rule' as const, color: rule.color, strokeDash: [5, 3], strokeWidth: 1.5 },
+            encoding: { x },
+          },
+          {
+            mark: { ...text, color: rule.color, baseline: 'bottom' as const, dx: 4, y: -2 },
+            encoding: { x, text: { field: 'label', type: 'nominal' as const } },
+          },
+        ],
+      })),
       {
         data: { values: bars.map((b) => ({ ...b })) },
         encoding: {
@@ -181,19 +195,6 @@ function barsPanel(options: {
           },
         ],
       },
-      ...rules.map((rule) => ({
-        data: { values: [{ value: rule.value, label: rule.label }] },
-        layer: [
-          {
-            mark: { type: 'rule' as const, color: rule.color, strokeDash: [5, 3], strokeWidth: 1.5 },
-            encoding: { x },
-          },
-          {
-            mark: { ...text, color: rule.color, baseline: 'bottom' as const, dx: 4, y: -2 },
-            encoding: { x, text: { field: 'label', type: 'nominal' as const } },
-          },
-        ],
-      })),
     ],
   };
 }
@@ -269,7 +270,7 @@ export function coreChart(data: CoreData, run: RunInfo): TopLevelSpec {
       "Core: the rendition engine's default set thumb:100x100, ThumbHash and dominant colour included.",
       'Reference, same run: Pillow Image.thumbnail and the DCT-scaled decode floor djpeg -scale 1/8 (JPEG only).',
       "Right: Pillow's time ÷ core's (speed vs Pillow, higher is better) · core's time ÷ the floor's.",
-      "Pillow keeps only a GIF's first frame; core renders all 12.",
+      "Pillow keeps only a GIF's first frame; core renders every frame.",
       caption(run),
     ]),
     ...barsPanel({
