@@ -13,6 +13,7 @@ import {
   type Config,
   type Outcome,
   type SuiteContext,
+  type SuiteResult,
 } from './suite.js';
 import { fixed, formatTable } from './table.js';
 import { verdictLine, type Target } from './verdicts.js';
@@ -141,6 +142,53 @@ export function coreConfigs(ctx: SuiteContext): Config[] {
 const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined || b === undefined ? undefined : a / b;
 
+/** The one-lane configurations compared per image class, in the order the class table prints them. */
+const CLASS_CONFIGS = [
+  { id: 'pillow-1', label: 'Pillow' },
+  { id: 'floor-1', label: 'floor' },
+  { id: 'naive-buffer-1', label: 'naive bytes' },
+  { id: 'naive-file-1', label: 'naive file' },
+  { id: 'core-buffer-1', label: 'core bytes' },
+  { id: 'core-file-1', label: 'core file' },
+] as const;
+
+/** One configuration's mean CPU ms per image of one class (one lane), with its ratios to the references. */
+export interface ClassFigure {
+  /** Configuration id (`pillow-1`, `floor-1`, `core-buffer-1`, …). */
+  configuration: string;
+  /** Short name, as the class table's column header. */
+  label: string;
+  cpuMs: number | undefined;
+  /** Pillow's CPU ms ÷ this one's: speed relative to Pillow (higher is better). */
+  vsPillow: number | undefined;
+  /** This CPU ms ÷ the decode floor's: time relative to the floor (lower is better; JPEG classes only). */
+  vsFloor: number | undefined;
+}
+
+/** The core suite's per-class figures, classes in corpus order, configurations in `CLASS_CONFIGS` order. */
+export interface CoreData {
+  classes: { imageClass: string; files: number; figures: ClassFigure[] }[];
+}
+
+export function coreData(outcomes: ReadonlyMap<string, Outcome>): CoreData {
+  const cpu = (id: string, name: string) => {
+    const o = outcomes.get(id);
+    return isFigures(o) ? o.classes[name]?.cpuMs : undefined;
+  };
+  const classes = [...new Set(CORPUS_ENTRIES.map((e) => e.imageClass))].map((name) => ({
+    imageClass: name,
+    files: CORPUS_ENTRIES.filter((e) => e.imageClass === name).length,
+    figures: CLASS_CONFIGS.map(({ id, label }) => ({
+      configuration: id,
+      label,
+      cpuMs: cpu(id, name),
+      vsPillow: ratio(cpu('pillow-1', name), cpu(id, name)),
+      vsFloor: ratio(cpu(id, name), cpu('floor-1', name)),
+    })),
+  }));
+  return { classes };
+}
+
 export function coreReport(allConfigs: readonly Config[], outcomes: ReadonlyMap<string, Outcome>): string {
   const configs = allConfigs.filter((config) => !RENDITION_ONLY.has(config.id));
   const get = (id: string) => {
@@ -195,18 +243,12 @@ export function coreReport(allConfigs: readonly Config[], outcomes: ReadonlyMap<
         fixed(figures.peakRssMiB, 0),
       ];
     });
-  const classes = [...new Set(CORPUS_ENTRIES.map((e) => e.imageClass))];
-  const classRows = classes.map((name) => {
-    const cpu = (id: string) => get(id)?.classes[name]?.cpuMs;
+  const classRows = coreData(outcomes).classes.map(({ imageClass, files, figures }) => {
+    const of = (id: string) => figures.find((f) => f.configuration === id);
     return [
-      `${name} (${CORPUS_ENTRIES.filter((e) => e.imageClass === name).length})`,
-      fixed(cpu('pillow-1'), 1),
-      fixed(cpu('floor-1'), 1),
-      fixed(cpu('naive-buffer-1'), 1),
-      fixed(cpu('naive-file-1'), 1),
-      fixed(cpu('core-buffer-1'), 1),
-      fixed(cpu('core-file-1'), 1),
-      fixed(ratio(cpu('pillow-1'), cpu('core-buffer-1')), 2, '×'),
+      `${imageClass} (${files})`,
+      ...CLASS_CONFIGS.map(({ id }) => fixed(of(id)?.cpuMs, 1)),
+      fixed(of('core-buffer-1')?.vsPillow, 2, '×'),
     ];
   });
 
@@ -287,12 +329,7 @@ export function coreReport(allConfigs: readonly Config[], outcomes: ReadonlyMap<
     formatTable(
       [
         { header: 'class (files)', align: 'left' },
-        { header: 'Pillow' },
-        { header: 'floor' },
-        { header: 'naive bytes' },
-        { header: 'naive file' },
-        { header: 'core bytes' },
-        { header: 'core file' },
+        ...CLASS_CONFIGS.map(({ label }) => ({ header: label })),
         { header: 'core vs Pillow' },
       ],
       classRows,
@@ -433,9 +470,9 @@ function errorOf(outcome: Outcome | undefined): string {
   return outcome && 'error' in outcome ? `unavailable: ${outcome.error}` : 'unavailable';
 }
 
-export async function runCoreSuite(ctx: SuiteContext): Promise<string> {
+export async function runCoreSuite(ctx: SuiteContext): Promise<SuiteResult<CoreData>> {
   const configs = coreConfigs(ctx);
   ctx.log(`core suite: ${configs.length} configurations × ${ctx.rounds} rounds, interleaved`);
   const outcomes = await runRounds(ctx, configs);
-  return coreReport(configs, outcomes);
+  return { report: coreReport(configs, outcomes), data: coreData(outcomes) };
 }

@@ -16,7 +16,7 @@ import { waitFor } from '@thumbnailer/testkit';
 import { prng } from './corpus.js';
 import { cpuMs, peakRssMiB } from './proc.js';
 import { percentile } from './stats.js';
-import { BENCH_DIR, isFigures, nodeWorker, runRounds, type SuiteContext } from './suite.js';
+import { BENCH_DIR, isFigures, nodeWorker, runRounds, type SuiteContext, type SuiteResult } from './suite.js';
 import { fixed, formatTable } from './table.js';
 import { verdictLine } from './verdicts.js';
 
@@ -24,8 +24,11 @@ const CONCURRENCIES = [1, 2, 4] as const;
 const BACKLOG = 48;
 const LATENCY_UPLOADS = 6;
 const LATENCY_GAP_MS = 600;
+/** Upload → thumbnail p50 on an idle stack, at MAX_CONCURRENCY 1. */
+const LATENCY_TARGET_MS = 250;
 const BIG_FILES = 3;
 const BIG_BACKLOG = 8;
+const BIG_CONCURRENCY = 4;
 
 /** 8000×6000 JPEGs (48 MP), generated once into bench/.corpus. */
 async function bigJpegs(): Promise<Buffer[]> {
@@ -78,7 +81,7 @@ interface Run {
 }
 
 /** The worker's storage requests while a backlog drained, per image, from its IAM proxy's counts. */
-interface RequestsPerImage {
+export interface RequestsPerImage {
   all: number;
   /** Requests that change something: create, overwrite, update, delete (a resumable upload's bytes excluded). */
   writes: number;
@@ -97,6 +100,39 @@ function requestsPerImage(counts: StorageRequestCounts, images: number): Request
   };
 }
 
+/** One MAX_CONCURRENCY setting's figures on the 12 MP backlog, as the worker table prints them. */
+export interface WorkerSetting {
+  concurrency: number;
+  /** Sustained thumbnails per second while the backlog drained. */
+  imagesPerSec: number;
+  /** imagesPerSec ÷ core's two-lane images/s from the same run. */
+  vsCore: number | undefined;
+  /** Upload → thumbnail latency on an idle stack. */
+  p50Ms: number;
+  p95Ms: number;
+  cpuMsPerImage: { worker?: number; storage?: number; pubsub?: number; all?: number };
+  peakRssMiB: number | undefined;
+  requests: RequestsPerImage;
+}
+
+/** The worker suite's figures: settings by ascending MAX_CONCURRENCY, the 48 MP backlog, core's reference. */
+export interface WorkerData {
+  backlog: number;
+  /** Uploads per setting for latency, `latencyGapMs` apart, to a fresh idle worker; the p50 target. */
+  latencyUploads: number;
+  latencyGapMs: number;
+  latencyTargetMs: number;
+  settings: WorkerSetting[];
+  /** The 48 MP (8000×6000) backlog at MAX_CONCURRENCY `concurrency`: throughput, memory and requests only. */
+  big: {
+    concurrency: number;
+    imagesPerSec: number;
+    peakRssMiB: number | undefined;
+    requests: RequestsPerImage;
+  };
+  core: { imagesPerSec: number | undefined; cpuMsPerImage: number | undefined };
+}
+
 /** CPU ms used by each process between two readings, per image. */
 function cpuPerImage(
   before: (number | undefined)[],
@@ -109,7 +145,7 @@ function cpuPerImage(
   });
 }
 
-export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
+export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<WorkerData>> {
   const jpegs = ctx.corpus.entries.filter((e) => e.imageClass === 'jpeg-12mp');
   const sources = await Promise.all(jpegs.map((e) => readFile(e.path)));
   ctx.log(`worker suite: core two-lane reference on ${jpegs.length} 12 MP JPEGs`);
@@ -232,7 +268,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
     const bigPrefix = 'bench-48mp/';
     for (let i = 0; i < BIG_BACKLOG; i++) await upload(`${bigPrefix}${i}.jpg`, big[i % big.length]!);
     stack.identities.worker.reset();
-    const bigChild = await startWorker(4);
+    const bigChild = await startWorker(BIG_CONCURRENCY);
     const tb = performance.now();
     await drain(bigPrefix, BIG_BACKLOG, 90_000);
     const bigImagesPerSec = (BIG_BACKLOG * 1000) / (performance.now() - tb);
@@ -241,8 +277,6 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
     await stopWorker(bigChild);
     ctx.log(`  48 MP at MAX_CONCURRENCY 4: ${bigImagesPerSec.toFixed(2)} images/s, ${fixed(bigRss, 0)} MiB`);
 
-    const best = Math.max(...runs.map((r) => r.imagesPerSec));
-    const idle = runs[0]!;
     const coreCpu = isFigures(core) ? core.cpuMsPerImage : undefined;
     const totalCpu = (r: Run): number | undefined => {
       const { worker, storage, pubsub } = r.cpuMsPerImage;
@@ -250,18 +284,44 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
         ? undefined
         : worker + storage + pubsub;
     };
-    const rows = runs.map((r) => [
-      `worker, MAX_CONCURRENCY ${r.concurrency}, 12 MP`,
-      fixed(r.imagesPerSec, 2),
-      fixed(coreImagesPerSec && r.imagesPerSec / coreImagesPerSec, 2, '×'),
-      fixed(percentile(r.latenciesMs, 50), 0),
-      fixed(percentile(r.latenciesMs, 95), 0),
-      fixed(r.cpuMsPerImage.worker, 1),
-      fixed(r.cpuMsPerImage.storage, 1),
-      fixed(r.cpuMsPerImage.pubsub, 1),
-      fixed(totalCpu(r), 1),
-      fixed(r.peakRssMiB, 0),
-      ...requestColumns(r.requests),
+    const settings: WorkerSetting[] = runs.map((r) => ({
+      concurrency: r.concurrency,
+      imagesPerSec: r.imagesPerSec,
+      vsCore: coreImagesPerSec ? r.imagesPerSec / coreImagesPerSec : undefined,
+      p50Ms: percentile(r.latenciesMs, 50),
+      p95Ms: percentile(r.latenciesMs, 95),
+      cpuMsPerImage: { ...r.cpuMsPerImage, all: totalCpu(r) },
+      peakRssMiB: r.peakRssMiB,
+      requests: r.requests,
+    }));
+    const data: WorkerData = {
+      backlog: BACKLOG,
+      latencyUploads: LATENCY_UPLOADS,
+      latencyGapMs: LATENCY_GAP_MS,
+      latencyTargetMs: LATENCY_TARGET_MS,
+      settings,
+      big: {
+        concurrency: BIG_CONCURRENCY,
+        imagesPerSec: bigImagesPerSec,
+        peakRssMiB: bigRss,
+        requests: bigRequests,
+      },
+      core: { imagesPerSec: coreImagesPerSec, cpuMsPerImage: coreCpu },
+    };
+    const best = Math.max(...settings.map((s) => s.imagesPerSec));
+    const idle = settings[0]!;
+    const rows = settings.map((s) => [
+      `worker, MAX_CONCURRENCY ${s.concurrency}, 12 MP`,
+      fixed(s.imagesPerSec, 2),
+      fixed(s.vsCore, 2, '×'),
+      fixed(s.p50Ms, 0),
+      fixed(s.p95Ms, 0),
+      fixed(s.cpuMsPerImage.worker, 1),
+      fixed(s.cpuMsPerImage.storage, 1),
+      fixed(s.cpuMsPerImage.pubsub, 1),
+      fixed(s.cpuMsPerImage.all, 1),
+      fixed(s.peakRssMiB, 0),
+      ...requestColumns(s.requests),
     ]);
     // Only throughput, memory and requests are measured on 48 MP: the seven columns between stay empty.
     rows.push([
@@ -284,10 +344,9 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
       fixed(isFigures(core) ? core.peakRssMiB : undefined, 0),
       ...Array<string>(3).fill(''),
     ]);
-    const bestRun = runs.find((r) => r.imagesPerSec === best);
-    const bestCpu = bestRun && totalCpu(bestRun);
+    const bestCpu = settings.find((s) => s.imagesPerSec === best)?.cpuMsPerImage.all;
     const cores = availableParallelism();
-    return [
+    const report = [
       `### Worker end to end: ${BACKLOG} queued 12 MP uploads per setting after ${LATENCY_UPLOADS} uploads ${LATENCY_GAP_MS} ms apart to a fresh idle worker`,
       '',
       formatTable(
@@ -323,9 +382,9 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
       '',
       verdictLine({
         name: 'upload → thumbnail p50 on an idle stack (MAX_CONCURRENCY 1)',
-        value: percentile(idle.latenciesMs, 50),
+        value: idle.p50Ms,
         kind: 'atMost',
-        bound: 250,
+        bound: LATENCY_TARGET_MS,
         unit: ' ms',
       }),
       verdictLine({
@@ -343,6 +402,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<string> {
         unit: ' MiB',
       }),
     ].join('\n');
+    return { report, data };
   } finally {
     for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
     await stack.stop();

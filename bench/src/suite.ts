@@ -19,6 +19,12 @@ export interface SuiteContext {
   log: (line: string) => void;
 }
 
+/** What a suite returns: its Markdown report and the same figures as data (for the charts). */
+export interface SuiteResult<Data> {
+  report: string;
+  data: Data;
+}
+
 export interface Config {
   id: string;
   label: string;

@@ -12,7 +12,7 @@ import { waitFor } from '@thumbnailer/testkit';
 import { prng } from './corpus.js';
 import { peakRssMiB } from './proc.js';
 import { percentile } from './stats.js';
-import { BENCH_DIR, type SuiteContext } from './suite.js';
+import { BENCH_DIR, type SuiteContext, type SuiteResult } from './suite.js';
 import { fixed, formatTable } from './table.js';
 import { verdictLine } from './verdicts.js';
 import { runPageViews, storageRequestLog } from './page-views.js';
@@ -20,6 +20,8 @@ import { runPageViews, storageRequestLog } from './page-views.js';
 const CONCURRENCY = 16;
 const BATCHES = 1;
 const SLOW_CLIENTS = 8;
+/** Upload p50 beside the slow clients ÷ without them, at most. */
+const SLOW_P50_TARGET = 1.5;
 
 /**
  * Eight clients that send an upload's headers and then one byte a second, reconnecting whenever the app cuts them
@@ -105,7 +107,29 @@ async function batches(send: () => Promise<void>): Promise<Batch[]> {
   return out;
 }
 
-export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
+/** One row of the upload table: a batch of concurrent uploads by one path. */
+export interface UploadRow {
+  id: 'floor' | 'distinct' | 'same-name' | 'beside-slow';
+  label: string;
+  uploadsPerSec: number;
+  p50Ms: number;
+  p95Ms: number;
+  failures: number;
+}
+
+/** The upload suite's figures, rows in table order (the floor first). */
+export interface UploadData {
+  concurrency: number;
+  fileMiB: number;
+  slowClients: number;
+  rows: UploadRow[];
+  /** p50 beside the slow clients ÷ p50 of the distinct-names row, and the most it should be. */
+  slowP50Ratio: number;
+  slowP50Target: number;
+  webPeakRssMiB: number | undefined;
+}
+
+export async function runUploadSuite(ctx: SuiteContext): Promise<SuiteResult<UploadData>> {
   const bytes = await largeUpload();
   ctx.log(
     `upload suite: ${CONCURRENCY} concurrent uploads of ${(bytes.length / 2 ** 20).toFixed(1)} MiB × ${BATCHES}`,
@@ -149,39 +173,52 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
     const slow = await withSlowClients(base, () => batches(upload(() => `beside-slow-${k++}.jpg`)));
     inAppMs.splice(0);
     const webRss = await peakRssMiB(web.pid);
-    const row = (label: string, runs: Batch[], rss: number | undefined) => {
+    const row = (id: UploadRow['id'], label: string, runs: Batch[], rss: number | undefined) => {
       const latencies = runs.flatMap((r) => r.latenciesMs);
       const uploadsPerSec = (runs.length * CONCURRENCY * 1000) / runs.reduce((s, r) => s + r.wallMs, 0);
       const failures = runs.flatMap((r) => r.failures);
-      return {
+      const figures: UploadRow = {
+        id,
+        label,
         uploadsPerSec,
+        p50Ms: percentile(latencies, 50),
+        p95Ms: percentile(latencies, 95),
+        failures: failures.length,
+      };
+      return {
+        figures,
         cells: [
           label,
           fixed(uploadsPerSec, 2),
-          fixed(percentile(latencies, 50), 0),
-          fixed(percentile(latencies, 95), 0),
+          fixed(figures.p50Ms, 0),
+          fixed(figures.p95Ms, 0),
           String(failures.length) + (failures[0] ? ` (${failures[0]})` : ''),
           fixed(rss, 0),
         ],
       };
     };
-    const floor = row('straight to the storage emulator (floor)', direct, undefined);
-    const app = row('POST /upload to apps/web, distinct file names', distinctNames, undefined);
-    const same = row('POST /upload to apps/web, all named IMG_0001.JPG', sameName, undefined);
+    const floor = row('floor', 'straight to the storage emulator (floor)', direct, undefined);
+    const app = row('distinct', 'POST /upload to apps/web, distinct file names', distinctNames, undefined);
+    const same = row('same-name', 'POST /upload to apps/web, all named IMG_0001.JPG', sameName, undefined);
     const besideSlow = row(
+      'beside-slow',
       `POST /upload to apps/web, distinct names, ${SLOW_CLIENTS} slow clients trickling beside`,
       slow.result,
       webRss,
     );
-    const p50 = (runs: Batch[]) =>
-      percentile(
-        runs.flatMap((r) => r.latenciesMs),
-        50,
-      );
-    const slowRatio = p50(slow.result) / p50(distinctNames);
+    const slowRatio = besideSlow.figures.p50Ms / app.figures.p50Ms;
     const inApp = (ms: number[]) =>
       `p50 ${fixed(percentile(ms, 50), 0)} ms, p95 ${fixed(percentile(ms, 95), 0)} ms (${ms.length} uploads)`;
-    return [
+    const data: UploadData = {
+      concurrency: CONCURRENCY,
+      fileMiB: bytes.length / 2 ** 20,
+      slowClients: SLOW_CLIENTS,
+      rows: [floor, app, same, besideSlow].map((r) => r.figures),
+      slowP50Ratio: slowRatio,
+      slowP50Target: SLOW_P50_TARGET,
+      webPeakRssMiB: webRss,
+    };
+    const report = [
       `### ${CONCURRENCY} concurrent uploads of a ${(bytes.length / 2 ** 20).toFixed(1)} MiB 12 MP JPEG, ${BATCHES} batches`,
       '',
       formatTable(
@@ -196,8 +233,8 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
         [floor.cells, app.cells, same.cells, besideSlow.cells],
       ),
       '',
-      `web ÷ floor throughput: ${fixed(app.uploadsPerSec / floor.uploadsPerSec, 2, '×')} with distinct names, ` +
-        `${fixed(same.uploadsPerSec / floor.uploadsPerSec, 2, '×')} with one name. Inside the app after the body ` +
+      `web ÷ floor throughput: ${fixed(app.figures.uploadsPerSec / floor.figures.uploadsPerSec, 2, '×')} with distinct names, ` +
+        `${fixed(same.figures.uploadsPerSec / floor.figures.uploadsPerSec, 2, '×')} with one name. Inside the app after the body ` +
         `was parsed (probe + store, from its upload_stored log lines): distinct ${inApp(inAppDistinct)}; ` +
         `one name ${inApp(inAppSame)}. The web peak RSS column is the whole run's. With ${SLOW_CLIENTS} slow ` +
         `clients (headers, then 1 byte/s; ${slow.cut} times cut off with 408 and reconnected) the uploads' p50 is ` +
@@ -214,12 +251,13 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<string> {
         name: `upload p50 beside ${SLOW_CLIENTS} slow clients ÷ without`,
         value: slowRatio,
         kind: 'atMost',
-        bound: 1.5,
+        bound: SLOW_P50_TARGET,
         unit: '×',
       }),
       '',
       await runPageViews({ stack, requests, startWeb: (env) => startWebChild(stack, env), log: ctx.log }),
     ].join('\n');
+    return { report, data };
   } finally {
     await web.stop();
     await stack.stop();
