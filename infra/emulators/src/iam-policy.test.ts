@@ -62,7 +62,7 @@ async function loadFixture(grants: string) {
 }
 
 describe('the policy read from infra/terraform', () => {
-  it('grants web objectCreator and objectViewer, and worker and backfill objectViewer and objectCreator, unconditionally', async () => {
+  it('grants web objectCreator and objectViewer, and worker and backfill objectViewer and objectCreator, plus delete under the thumbnail prefix', async () => {
     const policy = await loadTerraformPolicy({ bucket, thumbnailPrefix });
     const roles = (identity: 'web' | 'worker' | 'backfill') =>
       policy[identity].bindings.map((b) => [b.role, b.scope, b.condition]);
@@ -73,19 +73,32 @@ describe('the policy read from infra/terraform', () => {
     assert.deepEqual(roles('worker'), [
       ['roles/storage.objectViewer', bucketResource(bucket), undefined],
       ['roles/storage.objectCreator', bucketResource(bucket), undefined],
+      [
+        'google_project_iam_custom_role.rendition_deleter',
+        bucketResource(bucket),
+        {
+          expression:
+            'resource.name.startsWith("projects/_/buckets/${google_storage_bucket.uploads.name}/objects/${var.thumbnail_prefix}")',
+          resourceNamePrefix: `${bucketResource(bucket)}/objects/${thumbnailPrefix}`,
+        },
+      ],
     ]);
     assert.deepEqual(roles('backfill'), roles('worker'));
     assert.equal(policy.web.serviceAccount, 'thumbnailer-web@local-project.iam.gserviceaccount.com');
     assert.equal(policy.backfill.serviceAccount, 'thumbnailer-worker@local-project.iam.gserviceaccount.com');
   });
 
-  it('lets the worker read, list and create but neither delete, update nor read the bucket', async () => {
+  it('lets the worker read, list, create and delete under the thumbnail prefix, but neither delete elsewhere, update nor read the bucket', async () => {
     const { worker } = await loadTerraformPolicy({ bucket, thumbnailPrefix });
     const object = objectResource(bucket, 'thumbnails/20251203T15Z/a.jpg');
     assert.equal(allows(worker, 'storage.objects.get', object), true);
     assert.equal(allows(worker, 'storage.objects.create', object), true);
     assert.equal(allows(worker, 'storage.objects.list', bucketResource(bucket)), true);
-    assert.equal(allows(worker, 'storage.objects.delete', object), false);
+    assert.equal(allows(worker, 'storage.objects.delete', object), true);
+    assert.equal(
+      allows(worker, 'storage.objects.delete', objectResource(bucket, '20251203T15Z/a.jpg')),
+      false,
+    );
     assert.equal(allows(worker, 'storage.objects.update', object), false);
     assert.equal(allows(worker, 'storage.buckets.get', bucketResource(bucket)), false);
     assert.equal(allows(worker, 'storage.objects.get', objectResource('another-bucket', 'a.jpg')), false);
