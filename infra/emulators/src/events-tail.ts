@@ -3,7 +3,11 @@
 import type { Message, PubSub } from '@google-cloud/pubsub';
 
 /** What a line is made of: the message's CloudEvents attributes (Pub/Sub binding, binary mode) and its data. */
-export type EventMessage = Pick<Message, 'attributes' | 'data' | 'publishTime'>;
+export interface EventMessage {
+  attributes: Record<string, string>;
+  data: Buffer;
+  publishTime: Date;
+}
 
 /** `<time>  <type>  <id>  <data as compact JSON>`; data that is not JSON is shown as text. */
 export function formatEvent(message: EventMessage): string {
