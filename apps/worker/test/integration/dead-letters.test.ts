@@ -177,6 +177,9 @@ describe('npm run replay-dead-letters', () => {
         },
       );
     }
+    const limited = await runReplay(env, ['--max-messages', '4', ...IDLE]);
+    assert.equal(limited.summary?.messages, 4);
+    assert.equal(limited.summary?.full, true, 'says that more may be waiting');
     assert.deepEqual(await thumbnails(bucket, 'replay/'), []);
     assert.deepEqual(await drainEvents(), [], 'a dry run publishes no event');
 
