@@ -4,7 +4,7 @@
  * stderr, so a pipe gets the report alone. `--dry-run` (the default) acks and writes nothing.
  * Exit status: 0, unless `--apply` left a message unsettled, or the configuration or the subscription is unusable.
  */
-import { createLogger, runMain } from '@thumbnailer/core';
+import { ConfigError, createLogger, runMain } from '@thumbnailer/core';
 import { pino } from 'pino';
 import { loadReplayConfig } from './config.js';
 import { holdDeadLetters } from './dead-letters.js';
@@ -43,6 +43,9 @@ async function main(): Promise<void> {
       subscription: config.deadLetterSubscription,
       maxMessages: config.maxMessages,
       idleMs: config.idleMs,
+    }).catch((err: unknown) => {
+      // Missing, or not ours to read: one line naming the variable, as for any unusable setting.
+      throw new ConfigError('DEAD_LETTER_SUBSCRIPTION', (err as Error).message);
     });
     const { entries, summary } = await replayDeadLetters({
       held,

@@ -207,6 +207,18 @@ describe('npm run replay-dead-letters', () => {
     assert.equal(after.summary?.messages, 0, 'the subscription is empty');
   });
 
+  it('stops with one line naming DEAD_LETTER_SUBSCRIPTION when that subscription does not exist', async () => {
+    const run = await runReplay({ ...env, DEAD_LETTER_SUBSCRIPTION: 'no-such-subscription' }, IDLE);
+    assert.equal(run.code, 1);
+    assert.equal(run.summary, undefined);
+    const line = run.text.find((l) => l.startsWith('cannot read the dead-letter subscription'));
+    assert.match(
+      line ?? run.text.join('\n'),
+      /^cannot read the dead-letter subscription no-such-subscription: \S.*no-such-subscription/,
+    );
+    assert.ok(!run.text.some((l) => /^\s+at /.test(l)), 'one line, no stack');
+  });
+
   it('leaves a message whose storage fails on the subscription, exits 1, and replays it once storage is back', async () => {
     const bucket = stack.storage().bucket(stack.provisioning.bucket);
     const name = 'unreachable/photo.png';
