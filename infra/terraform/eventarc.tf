@@ -1,5 +1,6 @@
-# push mode: Eventarc delivers google.cloud.storage.object.v1.finalized CloudEvents to the worker's POST /event.
-# Eventarc creates and owns the Pub/Sub topic and push subscription behind the trigger.
+# push mode: Eventarc delivers google.cloud.storage.object.v1.finalized CloudEvents (renditions are made) and
+# google.cloud.storage.object.v1.deleted ones (a gone generation's renditions are removed) to the worker's POST /event.
+# Eventarc creates and owns the Pub/Sub topic and push subscription behind each trigger.
 #
 # Project-wide roles, and why they are unavoidable here (push mode only):
 # - the Cloud Storage service agent gets roles/pubsub.publisher on the project: Eventarc's Cloud Storage triggers
@@ -52,6 +53,38 @@ resource "google_eventarc_trigger" "finalized" {
   matching_criteria {
     attribute = "type"
     value     = "google.cloud.storage.object.v1.finalized"
+  }
+  matching_criteria {
+    attribute = "bucket"
+    value     = google_storage_bucket.uploads.name
+  }
+
+  destination {
+    cloud_run_service {
+      service = google_cloud_run_v2_service.worker.name
+      region  = var.region
+      path    = "/event"
+    }
+  }
+
+  depends_on = [
+    google_project_service.apis,
+    google_project_iam_member.gcs_agent_publishes,
+    google_project_iam_member.eventarc_receiver,
+    google_cloud_run_v2_service_iam_member.eventarc_invokes_worker,
+  ]
+}
+
+resource "google_eventarc_trigger" "deleted" {
+  count           = local.push ? 1 : 0
+  project         = var.project
+  name            = "${local.name}-deleted"
+  location        = var.region
+  service_account = google_service_account.eventarc[0].email
+
+  matching_criteria {
+    attribute = "type"
+    value     = "google.cloud.storage.object.v1.deleted"
   }
   matching_criteria {
     attribute = "bucket"

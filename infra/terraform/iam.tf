@@ -13,7 +13,7 @@ resource "google_service_account" "web" {
 resource "google_service_account" "worker" {
   project      = var.project
   account_id   = "${local.name}-worker"
-  display_name = "thumbnailer worker and backfill job (reads originals, writes thumbnails)"
+  display_name = "thumbnailer worker, backfill and replay jobs (reads originals, writes thumbnails)"
 
   depends_on = [google_project_service.apis] # on a new project the IAM API may still be off
 }
@@ -65,6 +65,23 @@ resource "google_pubsub_subscription_iam_member" "worker" {
   count        = local.pull ? 1 : 0
   project      = var.project
   subscription = google_pubsub_subscription.thumbnailer[0].name
+  role         = "roles/pubsub.subscriber"
+  member       = google_service_account.worker.member
+}
+
+# worker (and its jobs): publish ready / failed / removed events, to the events topic only.
+resource "google_pubsub_topic_iam_member" "worker_publishes_events" {
+  project = var.project
+  topic   = google_pubsub_topic.events.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.worker.member
+}
+
+# worker (the replay job): read and acknowledge the dead-letter subscription only (pull mode).
+resource "google_pubsub_subscription_iam_member" "worker_replays_dead_letters" {
+  count        = local.pull ? 1 : 0
+  project      = var.project
+  subscription = google_pubsub_subscription.dead_letter[0].name
   role         = "roles/pubsub.subscriber"
   member       = google_service_account.worker.member
 }

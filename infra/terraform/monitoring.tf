@@ -87,18 +87,17 @@ resource "google_monitoring_alert_policy" "dead_letters" {
       lost: they wait there for 7 days.
 
       What to do:
-      1. See which objects: `gcloud pubsub subscriptions pull ${google_pubsub_subscription.dead_letter[0].name} --limit 10`
-         (without `--auto-ack`: this only looks; the attributes name the bucket and object).
+      1. See what they are: `gcloud run jobs execute ${google_cloud_run_v2_job.replay_dead_letters[0].name} --region ${var.region} --wait`
+         (a dry run: it acks and writes nothing, and logs one line per message and a `replay summary` with the counts
+         per reason: renditions missing, source gone, skipped, unusable event, failing now).
       2. Find out why: the worker logs one line per delivery, a warning `event to be retried: <reason>` with the
          object. In Logs Explorer: `resource.labels.service_name="${google_cloud_run_v2_service.worker.name}" severity>=WARNING`.
          A `storage_forbidden` reason means IAM: the worker's service account needs `roles/storage.objectViewer`
          and `roles/storage.objectCreator` on the bucket (Terraform grants them; check nobody removed them).
          `storage_unavailable` means Cloud Storage timed out or failed; `internal` is a bug: report it with the log line.
-      3. Once the cause is fixed, replay: run the backfill job over the affected folders
-         (`gcloud run jobs execute ${google_cloud_run_v2_job.backfill.name} --region ${var.region} --update-env-vars INPUT_FOLDER=gs://${google_storage_bucket.uploads.name}/<folder>/`);
-         it writes only what is missing.
-      4. Then empty the dead-letter subscription, which closes this incident:
-         `gcloud pubsub subscriptions seek ${google_pubsub_subscription.dead_letter[0].name} --time=$(date -u +%Y-%m-%dT%H:%M:%SZ)`.
+      3. Once the cause is fixed, replay: the same job with `--args=--apply` re-drives each message through the
+         pipeline, acks what settled (it writes only what is missing) and leaves what still fails for a later run
+         (the execution then fails). The incident closes when the dead-letter subscription is empty.
     EOT
   }
 

@@ -28,6 +28,16 @@ output "dead_letter_subscription" {
   value       = local.pull ? google_pubsub_subscription.dead_letter[0].id : null
 }
 
+output "events_topic" {
+  description = "Where the worker publishes ready / failed / removed CloudEvents (EVENTS_TOPIC); subscribe to it to hear of them."
+  value       = google_pubsub_topic.events.id
+}
+
+output "replay_dead_letters_job" {
+  description = "Pull mode: gcloud run jobs execute <name> --region <region> --wait [--args=--apply] (a dry run without --apply)."
+  value       = local.pull ? google_cloud_run_v2_job.replay_dead_letters[0].name : null
+}
+
 output "eventarc_trigger" {
   description = "The Eventarc trigger (push mode; null in pull mode)."
   value       = local.push ? google_eventarc_trigger.finalized[0].id : null

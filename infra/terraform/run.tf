@@ -232,6 +232,10 @@ resource "google_cloud_run_v2_service" "worker" {
         name  = "MAX_CONCURRENCY"
         value = tostring(2 * var.worker_cpu)
       }
+      env {
+        name  = "EVENTS_TOPIC"
+        value = google_pubsub_topic.events.id
+      }
 
       resources {
         limits = {
@@ -299,6 +303,7 @@ resource "google_cloud_run_v2_service" "worker" {
     google_pubsub_subscription_iam_member.worker,
     google_storage_bucket_iam_member.worker,
     google_project_iam_member.worker_metric_writer,
+    google_pubsub_topic_iam_member.worker_publishes_events,
   ]
 }
 
@@ -352,6 +357,10 @@ resource "google_cloud_run_v2_job" "backfill" {
           name  = "MAX_CONCURRENCY"
           value = tostring(2 * var.worker_cpu)
         }
+        env {
+          name  = "EVENTS_TOPIC"
+          value = google_pubsub_topic.events.id
+        }
 
         resources {
           limits = {
@@ -363,5 +372,82 @@ resource "google_cloud_run_v2_job" "backfill" {
     }
   }
 
-  depends_on = [google_project_service.apis, google_storage_bucket_iam_member.worker]
+  depends_on = [
+    google_project_service.apis,
+    google_storage_bucket_iam_member.worker,
+    google_pubsub_topic_iam_member.worker_publishes_events,
+  ]
+}
+
+# ---- dead-letter replay job (pull mode): the worker image's replay entry point over thumbnailer-dead-letter ----
+# A dry run by default (counts per reason, acks and writes nothing):
+#   gcloud run jobs execute thumbnailer-replay-dead-letters --region <region> --wait
+# then, once the cause is fixed, re-drive them through the pipeline (acks what settled, leaves the rest):
+#   gcloud run jobs execute thumbnailer-replay-dead-letters --region <region> --wait --args=--apply
+
+resource "google_cloud_run_v2_job" "replay_dead_letters" {
+  count               = local.pull ? 1 : 0
+  project             = var.project
+  name                = "${local.name}-replay-dead-letters"
+  location            = var.region
+  deletion_protection = var.deletion_protection
+
+  template {
+    task_count  = 1 # one reader: every message is counted once
+    parallelism = 1
+
+    template {
+      service_account = google_service_account.worker.email
+      max_retries     = 0 # what did not settle stays on the subscription; run it again once the cause is fixed
+      timeout         = "1800s"
+
+      containers {
+        image   = var.worker_image
+        command = ["node", "apps/worker/dist/replay-main.js"] # --args replaces the flags only
+
+        env {
+          name  = "DEAD_LETTER_SUBSCRIPTION"
+          value = google_pubsub_subscription.dead_letter[0].id
+        }
+        env {
+          name  = "GOOGLE_CLOUD_PROJECT"
+          value = var.project
+        }
+        env {
+          name  = "BUCKETS"
+          value = google_storage_bucket.uploads.name
+        }
+        env {
+          name  = "THUMBNAIL_PREFIX"
+          value = var.thumbnail_prefix
+        }
+        env {
+          name  = "THUMBNAIL_SIZE"
+          value = tostring(var.thumbnail_size)
+        }
+        env {
+          name  = "MAX_CONCURRENCY"
+          value = tostring(2 * var.worker_cpu)
+        }
+        env {
+          name  = "EVENTS_TOPIC"
+          value = google_pubsub_topic.events.id
+        }
+
+        resources {
+          limits = {
+            cpu    = tostring(var.worker_cpu)
+            memory = "2Gi"
+          }
+        }
+      }
+    }
+  }
+
+  depends_on = [
+    google_project_service.apis,
+    google_storage_bucket_iam_member.worker,
+    google_pubsub_subscription_iam_member.worker_replays_dead_letters,
+    google_pubsub_topic_iam_member.worker_publishes_events,
+  ]
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, defaultRenditions, parseRenditions } from '@thumbnailer/core';
-import { loadConfig } from './config.js';
+import { loadConfig, loadReplayConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults when only the bucket is set', () => {
@@ -107,6 +107,44 @@ describe('loadConfig', () => {
         () => loadConfig({ UPLOAD_BUCKET: 'local-bucket', ...env }),
         (err: unknown) =>
           err instanceof ConfigError && err.variable === names && err.message.startsWith(names),
+      );
+    });
+  }
+});
+
+describe('loadReplayConfig', () => {
+  it('reads the dead-letter subscription, dry run by default, up to 1000 messages, a 5 s idle stop', () => {
+    const config = loadReplayConfig({ UPLOAD_BUCKET: 'local-bucket' });
+    assert.equal(config.deadLetterSubscription, 'thumbnailer-dead-letter');
+    assert.equal(config.apply, false);
+    assert.equal(config.maxMessages, 1000);
+    assert.equal(config.idleMs, 5000);
+    assert.deepEqual(config.buckets, new Set(['local-bucket']), 'the worker configuration beside it');
+  });
+
+  it('takes --apply, --dry-run, --max-messages and --idle-seconds, and DEAD_LETTER_SUBSCRIPTION', () => {
+    const env = {
+      UPLOAD_BUCKET: 'local-bucket',
+      DEAD_LETTER_SUBSCRIPTION: 'projects/p/subscriptions/thumbnailer-dead-letter',
+    };
+    const config = loadReplayConfig(env, ['--apply', '--max-messages', '20', '--idle-seconds', '2']);
+    assert.equal(config.deadLetterSubscription, 'projects/p/subscriptions/thumbnailer-dead-letter');
+    assert.deepEqual([config.apply, config.maxMessages, config.idleMs], [true, 20, 2000]);
+    assert.equal(loadReplayConfig(env, ['--dry-run']).apply, false);
+  });
+
+  const refused: [string, Record<string, string>, string[], RegExp][] = [
+    ['a malformed subscription', { DEAD_LETTER_SUBSCRIPTION: 'a b' }, [], /^DEAD_LETTER_SUBSCRIPTION is not/],
+    ['both modes', {}, ['--apply', '--dry-run'], /^--apply and --dry-run exclude each other/],
+    ['an unknown flag', {}, ['--force'], /--force.*usage: replay-dead-letters/],
+    ['a message limit of 0', {}, ['--max-messages', '0'], /^--max-messages must be a whole number from 1/],
+    ['an idle time that is not a number', {}, ['--idle-seconds', 'soon'], /^--idle-seconds must be a whole/],
+  ];
+  for (const [what, env, argv, message] of refused) {
+    it(`refuses ${what} with one line naming it`, () => {
+      assert.throws(
+        () => loadReplayConfig({ UPLOAD_BUCKET: 'local-bucket', ...env }, argv),
+        (err: unknown) => err instanceof ConfigError && message.test(err.message),
       );
     });
   }

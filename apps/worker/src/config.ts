@@ -3,6 +3,7 @@
  * in from there on. A malformed value throws an Error naming the variable; main.ts prints that one line and exits.
  */
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import {
   bucketVar,
   ConfigError,
@@ -150,5 +151,83 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     uploadBucket,
     taskIndex,
     taskCount,
+  };
+}
+
+// ---- the dead-letter replay (replay-main.ts) ---------------------------------------------------------------
+
+/** Terraform's and local provisioning's dead-letter subscription. */
+export const DEAD_LETTER_SUBSCRIPTION = 'thumbnailer-dead-letter';
+
+export interface ReplayConfig extends WorkerConfig {
+  /** `DEAD_LETTER_SUBSCRIPTION`: where the dead-lettered notifications wait. */
+  deadLetterSubscription: string;
+  /** `--apply`: re-drive each message and ack what settled. Default (`--dry-run`): classify, ack and write nothing. */
+  apply: boolean;
+  /** `--max-messages`: stop reading once this many distinct messages are held. */
+  maxMessages: number;
+  /** `--idle-seconds`: stop reading once no new message has arrived for this long. */
+  idleMs: number;
+}
+
+const REPLAY_USAGE = 'usage: replay-dead-letters [--dry-run | --apply] [--max-messages N] [--idle-seconds S]';
+
+/** A whole number flag within bounds; ConfigError naming the flag otherwise. */
+function integerFlag(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max)
+    throw new ConfigError(
+      name,
+      `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  return value;
+}
+
+/** The worker's configuration plus the replay's own: DEAD_LETTER_SUBSCRIPTION from the environment, flags from argv. */
+export function loadReplayConfig(env: Env = process.env, argv: readonly string[] = []): ReplayConfig {
+  const config = loadConfig(env);
+  const deadLetterSubscription = optionalVar(env, 'DEAD_LETTER_SUBSCRIPTION') ?? DEAD_LETTER_SUBSCRIPTION;
+  if (!SUBSCRIPTION.test(deadLetterSubscription)) {
+    throw new ConfigError(
+      'DEAD_LETTER_SUBSCRIPTION',
+      `DEAD_LETTER_SUBSCRIPTION is not a valid subscription name: ${JSON.stringify(deadLetterSubscription)}`,
+    );
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        apply: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        'max-messages': { type: 'string' },
+        'idle-seconds': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    throw new ConfigError('argv', `${(err as Error).message}; ${REPLAY_USAGE}`);
+  }
+  if (values.apply && values['dry-run'])
+    throw new ConfigError('--apply', `--apply and --dry-run exclude each other; ${REPLAY_USAGE}`);
+  return {
+    ...config,
+    deadLetterSubscription,
+    apply: values.apply === true,
+    maxMessages: integerFlag(
+      '--max-messages',
+      values['max-messages'] as string | undefined,
+      1000,
+      1,
+      100_000,
+    ),
+    idleMs: 1000 * integerFlag('--idle-seconds', values['idle-seconds'] as string | undefined, 5, 1, 600),
   };
 }

@@ -1,12 +1,21 @@
 /**
  * What each app reads from its environment, found by running its own loadConfig (apps/<app>/src/config.ts)
- * against an environment object that records every name asked for.
+ * against an environment object that records every name asked for. The worker's dead-letter replay job has a loader
+ * of its own beside it (loadReplayConfig: the worker's configuration plus DEAD_LETTER_SUBSCRIPTION).
  */
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { repoPath } from './repo.js';
 
 export type AppName = 'web' | 'worker';
+/** A configuration loader: an app's loadConfig, or `replay`, the worker's replay job's loadReplayConfig. */
+export type ConfigName = AppName | 'replay';
+
+const LOADERS: Readonly<Record<ConfigName, { app: AppName; name: string }>> = {
+  web: { app: 'web', name: 'loadConfig' },
+  worker: { app: 'worker', name: 'loadConfig' },
+  replay: { app: 'worker', name: 'loadReplayConfig' },
+};
 export type Env = Record<string, string | undefined>;
 type LoadConfig = (env: Env) => unknown;
 
@@ -30,11 +39,12 @@ export const CLOUD_RUN_VARIABLES = new Set([
   'CLOUD_RUN_JOB',
 ]);
 
-export async function loadConfigOf(app: AppName): Promise<LoadConfig> {
+export async function loadConfigOf(config: ConfigName): Promise<LoadConfig> {
+  const { app, name } = LOADERS[config];
   const url = pathToFileURL(repoPath('apps', app, 'src', 'config.ts')).href;
-  const mod = (await import(url)) as { loadConfig?: unknown };
-  assert.equal(typeof mod.loadConfig, 'function', `apps/${app}/src/config.ts exports loadConfig`);
-  return mod.loadConfig as LoadConfig;
+  const mod = (await import(url)) as Record<string, unknown>;
+  assert.equal(typeof mod[name], 'function', `apps/${app}/src/config.ts exports ${name}`);
+  return mod[name] as LoadConfig;
 }
 
 /** Calls loadConfig(env) and returns the variable names it looked at (throws what loadConfig throws). */
@@ -65,16 +75,17 @@ export function variablesRead(loadConfig: LoadConfig, env: Env = {}): Set<string
 }
 
 /** The least each app needs to start: the worker must be told which bucket it serves. */
-export const MINIMAL_ENV: Readonly<Record<AppName, Env>> = {
+export const MINIMAL_ENV: Readonly<Record<ConfigName, Env>> = {
   web: {},
   worker: { UPLOAD_BUCKET: 'local-bucket' },
+  replay: { UPLOAD_BUCKET: 'local-bucket' },
 };
 
-/** Everything the app's loadConfig reads, with its minimal environment and with `env`. */
-export async function variablesOf(app: AppName, env: Env = {}): Promise<Set<string>> {
-  const loadConfig = await loadConfigOf(app);
+/** Everything the loader reads, with its minimal environment and with `env`. */
+export async function variablesOf(config: ConfigName, env: Env = {}): Promise<Set<string>> {
+  const loadConfig = await loadConfigOf(config);
   return new Set([
-    ...variablesRead(loadConfig, MINIMAL_ENV[app]),
-    ...variablesRead(loadConfig, { ...MINIMAL_ENV[app], ...env }),
+    ...variablesRead(loadConfig, MINIMAL_ENV[config]),
+    ...variablesRead(loadConfig, { ...MINIMAL_ENV[config], ...env }),
   ]);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { localDefaults } from '@thumbnailer/emulators';
 import { command, environment, flagValue, loadCompose, service, withDefaults } from './compose.js';
 import { type Json, isRecord, readRepoFile } from './repo.js';
 
@@ -47,11 +48,11 @@ describe('docker-compose.yml', () => {
 
   it('points every app at the emulators by service name, at the address fake-gcs-server advertises', () => {
     const external = flagValue(command(service(compose, 'fake-gcs')), '-external-url');
-    for (const name of ['provision', 'web', 'worker', 'backfill']) {
+    for (const name of ['provision', 'web', 'worker', 'backfill', 'replay-dead-letters']) {
       const env = environment(service(compose, name));
       assert.equal(env.STORAGE_EMULATOR_HOST, external, `${name} STORAGE_EMULATOR_HOST`);
     }
-    for (const name of ['provision', 'worker']) {
+    for (const name of ['provision', 'worker', 'backfill', 'replay-dead-letters']) {
       assert.equal(
         environment(service(compose, name)).PUBSUB_EMULATOR_HOST,
         'pubsub:8085',
@@ -77,13 +78,29 @@ describe('docker-compose.yml', () => {
     assert.equal(provision.PUBSUB_SUBSCRIPTION, 'thumbnailer');
   });
 
+  it('provisions the events topic and the dead-letter subscription that the worker, the backfill and the replay use', () => {
+    const provision = environment(service(compose, 'provision'));
+    assert.equal(provision.EVENTS_TOPIC, localDefaults.eventsTopic);
+    assert.equal(provision.DEAD_LETTER_SUBSCRIPTION, localDefaults.deadLetterSubscription);
+    for (const name of ['worker', 'backfill', 'replay-dead-letters'])
+      assert.equal(
+        environment(service(compose, name)).EVENTS_TOPIC,
+        provision.EVENTS_TOPIC,
+        `${name} EVENTS_TOPIC`,
+      );
+    const replay = environment(service(compose, 'replay-dead-letters'));
+    assert.equal(replay.DEAD_LETTER_SUBSCRIPTION, provision.DEAD_LETTER_SUBSCRIPTION);
+    // The inline provisioning script starts from the defaults, so the dead-letter topic and policy come along.
+    assert.ok(command(service(compose, 'provision')).join('\n').includes('...localDefaults,'));
+  });
+
   it('starts in order: healthy emulators, then provisioning to completion, then the apps', () => {
     assert.deepEqual(dependsOn(service(compose, 'fake-gcs')), { pubsub: 'service_healthy' });
     assert.deepEqual(dependsOn(service(compose, 'provision')), {
       pubsub: 'service_healthy',
       'fake-gcs': 'service_healthy',
     });
-    for (const name of ['web', 'worker', 'backfill']) {
+    for (const name of ['web', 'worker', 'backfill', 'replay-dead-letters']) {
       assert.deepEqual(
         dependsOn(service(compose, name)),
         { provision: 'service_completed_successfully' },
@@ -107,7 +124,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('builds the apps from their Dockerfiles, and the backfill job from the worker image', () => {
+  it('builds the apps from their Dockerfiles, and the backfill and replay jobs from the worker image', () => {
     const build = (name: string): Json => {
       const b = service(compose, name).build;
       assert.ok(isRecord(b), `${name} is built`);
@@ -118,5 +135,12 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(build('backfill'), build('worker'));
     assert.equal(service(compose, 'backfill').image, service(compose, 'worker').image);
     assert.deepEqual(command(service(compose, 'backfill')), ['node', 'apps/worker/dist/backfill-main.js']);
+    const replay = service(compose, 'replay-dead-letters');
+    assert.deepEqual(build('replay-dead-letters'), build('worker'));
+    assert.equal(replay.image, service(compose, 'worker').image);
+    // An entrypoint, so that `docker compose run --rm replay-dead-letters --apply` passes the flag to it.
+    assert.deepEqual(replay.entrypoint, ['node', 'apps/worker/dist/replay-main.js']);
+    assert.equal(replay.command, undefined);
+    assert.deepEqual(replay.profiles, ['job']);
   });
 });

@@ -156,11 +156,9 @@ describe('the Dockerfiles’ recipe, replayed natively', () => {
         }
 
         if (app === 'worker') {
-          // The backfill job runs the same image with another entry point.
-          assert.ok(
-            existsSync(hostPath(runtime, 'apps/worker/dist/backfill-main.js')),
-            'the image has the backfill entry',
-          );
+          // The backfill and replay jobs run the same image with other entry points.
+          for (const entry of ['backfill-main.js', 'replay-main.js'])
+            assert.ok(existsSync(hostPath(runtime, `apps/worker/dist/${entry}`)), `the image has ${entry}`);
         }
 
         const port = await freePort();

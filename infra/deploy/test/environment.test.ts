@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
-  type AppName,
+  type ConfigName,
   CLOUD_RUN_VARIABLES,
   LIBRARY_VARIABLES,
   loadConfigOf,
@@ -14,17 +14,25 @@ import {
 import { environment, loadCompose, service } from './compose.js';
 import { type TerraformFile, cloudRunContainers, envNames, parseTerraform, resource } from './terraform.js';
 
-/** Which app each compose service and Cloud Run resource runs. */
-const COMPOSE_SERVICES: [string, AppName][] = [
+/** Which configuration each compose service and Cloud Run resource loads (`replay`: the worker's replay job). */
+const COMPOSE_SERVICES: [string, ConfigName][] = [
   ['web', 'web'],
   ['worker', 'worker'],
   ['backfill', 'worker'],
+  ['replay-dead-letters', 'replay'],
 ];
-const CLOUD_RUN_RESOURCES: [string, string, AppName][] = [
+const CLOUD_RUN_RESOURCES: [string, string, ConfigName][] = [
   ['google_cloud_run_v2_service', 'web', 'web'],
   ['google_cloud_run_v2_service', 'worker', 'worker'],
   ['google_cloud_run_v2_job', 'backfill', 'worker'],
+  ['google_cloud_run_v2_job', 'replay_dead_letters', 'replay'],
 ];
+
+/** Where each configuration is read, and who reads it. */
+const source = (config: ConfigName): string =>
+  config === 'replay' ? 'apps/worker/src/config.ts (loadReplayConfig)' : `apps/${config}/src/config.ts`;
+const reader = (config: ConfigName): string =>
+  config === 'replay' ? "worker's replay job" : `${config} app`;
 
 describe('environment variables across docker-compose.yml, Terraform and the apps', () => {
   let terraform: TerraformFile[] = [];
@@ -39,15 +47,21 @@ describe('environment variables across docker-compose.yml, Terraform and the app
     });
   }
 
+  it("finds what the worker's replay job reads by running its loadReplayConfig: the worker's variables and its own", async () => {
+    const read = await variablesOf('replay');
+    for (const name of [...(await variablesOf('worker')), 'DEAD_LETTER_SUBSCRIPTION'])
+      assert.ok(read.has(name), `the replay job reads ${name}`);
+  });
+
   for (const [name, app] of COMPOSE_SERVICES) {
-    it(`sets only variables the ${app} app reads on compose service "${name}"`, async () => {
+    it(`sets only variables the ${reader(app)} reads on compose service "${name}"`, async () => {
       const env = environment(service(loadCompose(), name));
       const read = await variablesOf(app, env);
       const unread = Object.keys(env).filter((v) => !read.has(v) && !LIBRARY_VARIABLES.has(v));
-      assert.deepEqual(unread, [], `set in docker-compose.yml but never read by apps/${app}/src/config.ts`);
+      assert.deepEqual(unread, [], `set in docker-compose.yml but never read by ${source(app)}`);
     });
 
-    it(`gives compose service "${name}" an environment the ${app} app's loadConfig accepts`, async () => {
+    it(`gives compose service "${name}" an environment the ${reader(app)}'s loader accepts`, async () => {
       const env = environment(service(loadCompose(), name));
       const loadConfig = await loadConfigOf(app);
       assert.doesNotThrow(() => loadConfig(env));
@@ -55,14 +69,14 @@ describe('environment variables across docker-compose.yml, Terraform and the app
   }
 
   for (const [type, name, app] of CLOUD_RUN_RESOURCES) {
-    it(`sets only variables the ${app} app reads on ${type}.${name}, none that Cloud Run sets or that switch to an emulator`, async () => {
+    it(`sets only variables the ${reader(app)} reads on ${type}.${name}, none that Cloud Run sets or that switch to an emulator`, async () => {
       const names = cloudRunContainers(resource(terraform, type, name)).flatMap(envNames);
       assert.ok(names.length > 0, 'sets some variables');
       const read = await variablesOf(app);
       assert.deepEqual(
         names.filter((v) => !read.has(v)),
         [],
-        `set in Terraform but never read by apps/${app}/src/config.ts`,
+        `set in Terraform but never read by ${source(app)}`,
       );
       assert.deepEqual(
         names.filter(
@@ -87,5 +101,6 @@ describe('environment variables across docker-compose.yml, Terraform and the app
     assert.deepEqual(onlyLocal('web', 'google_cloud_run_v2_service', 'web'), []);
     assert.deepEqual(onlyLocal('worker', 'google_cloud_run_v2_service', 'worker'), []);
     assert.deepEqual(onlyLocal('backfill', 'google_cloud_run_v2_job', 'backfill'), []);
+    assert.deepEqual(onlyLocal('replay-dead-letters', 'google_cloud_run_v2_job', 'replay_dead_letters'), []);
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { subscriptionFilter } from '@thumbnailer/emulators';
+import { localDefaults, subscriptionFilter } from '@thumbnailer/emulators';
+import { loadConfigOf } from './app-config.js';
 import { type Json, block, blocks, isRecord, isString, repoPath } from './repo.js';
 import {
   type TerraformFile,
@@ -184,6 +185,105 @@ describe('infra/terraform', () => {
     );
   });
 
+  it('names topics and subscriptions as local provisioning does, with the same number of delivery attempts', () => {
+    const name = String(locals.name);
+    const named = (type: string, resourceName: string): string =>
+      String(resource(files, type, resourceName).name).replace('${local.name}', name);
+    assert.equal(named('google_pubsub_topic', 'notifications'), localDefaults.topic);
+    assert.equal(named('google_pubsub_subscription', 'thumbnailer'), localDefaults.subscription);
+    assert.equal(named('google_pubsub_topic', 'dead_letter'), localDefaults.deadLetterTopic);
+    assert.equal(named('google_pubsub_subscription', 'dead_letter'), localDefaults.deadLetterSubscription);
+    assert.equal(named('google_pubsub_topic', 'events'), localDefaults.eventsTopic);
+    assert.equal(Number(locals.max_delivery_attempts), localDefaults.maxDeliveryAttempts);
+  });
+
+  it('publishes the events to one topic in both modes, which only the worker’s account may publish to', () => {
+    const events = resource(files, 'google_pubsub_topic', 'events');
+    assert.equal(events.count, undefined, 'in pull and push mode alike');
+    for (const [type, name] of [
+      ['google_cloud_run_v2_service', 'worker'],
+      ['google_cloud_run_v2_job', 'backfill'],
+      ['google_cloud_run_v2_job', 'replay_dead_letters'],
+    ] as const) {
+      const env = cloudRunContainers(resource(files, type, name)).flatMap((c) => blocks(c, 'env'));
+      assert.equal(
+        env.find((e) => e.name === 'EVENTS_TOPIC')?.value,
+        '${google_pubsub_topic.events.id}',
+        `${type}.${name} sets EVENTS_TOPIC`,
+      );
+    }
+    const worker = '${google_service_account.worker.member}';
+    const topicGrants = [...resourcesOfType(files, 'google_pubsub_topic_iam_member').values()].filter(
+      (g) => g.member === worker,
+    );
+    assert.deepEqual(
+      topicGrants.map((g) => `${String(g.role)} ${String(g.topic)}`),
+      ['roles/pubsub.publisher ${google_pubsub_topic.events.name}'],
+    );
+  });
+
+  it('sends deleted objects to POST /event through a second Eventarc trigger in push mode, beside the finalized one', () => {
+    const finalized = resource(files, 'google_eventarc_trigger', 'finalized');
+    const deleted = resource(files, 'google_eventarc_trigger', 'deleted');
+    assert.equal(deleted.count, '${local.push ? 1 : 0}');
+    const criteria = new Map(blocks(deleted, 'matching_criteria').map((c) => [c.attribute, c.value]));
+    assert.equal(criteria.get('type'), 'google.cloud.storage.object.v1.deleted');
+    assert.equal(criteria.get('bucket'), '${google_storage_bucket.uploads.name}');
+    assert.deepEqual(deleted.destination, finalized.destination, 'the same destination: the worker’s /event');
+    assert.equal(block(block(deleted, 'destination'), 'cloud_run_service').path, '/event');
+    assert.equal(deleted.service_account, finalized.service_account);
+    assert.deepEqual(deleted.depends_on, finalized.depends_on);
+  });
+
+  it('runs the dead-letter replay as a pull-mode job of the worker image with its own entry point, reading only the dead-letter subscription', async () => {
+    const job = resource(files, 'google_cloud_run_v2_job', 'replay_dead_letters');
+    assert.equal(job.count, '${local.pull ? 1 : 0}');
+    assert.equal(
+      String(job.name).replace('${local.name}', String(locals.name)),
+      'thumbnailer-replay-dead-letters',
+    );
+    assert.equal(
+      block(block(job, 'template'), 'template').service_account,
+      '${google_service_account.worker.email}',
+    );
+    const [container] = cloudRunContainers(job);
+    assert.equal(container?.image, '${var.worker_image}');
+    // The entry point is the command, so `--args=--apply` replaces the flags only.
+    assert.deepEqual(container?.command, ['node', 'apps/worker/dist/replay-main.js']);
+    assert.equal(container?.args, undefined);
+    assert.ok(
+      existsSync(repoPath('apps', 'worker', 'src', 'replay-main.ts')),
+      'apps/worker/src/replay-main.ts exists',
+    );
+    const env = new Map(blocks(container ?? {}, 'env').map((e) => [e.name, e.value]));
+    assert.equal(env.get('DEAD_LETTER_SUBSCRIPTION'), '${google_pubsub_subscription.dead_letter[0].id}');
+    const loadReplayConfig = await loadConfigOf('replay');
+    const defaults = loadReplayConfig({ UPLOAD_BUCKET: 'local-bucket' }) as {
+      deadLetterSubscription: string;
+    };
+    assert.equal(
+      defaults.deadLetterSubscription,
+      localDefaults.deadLetterSubscription,
+      'the default is the same name',
+    );
+
+    // It renders what the worker renders: every variable of the worker service, with the same value.
+    const [worker] = cloudRunContainers(resource(files, 'google_cloud_run_v2_service', 'worker'));
+    const workerEnv = new Map(blocks(worker ?? {}, 'env').map((e) => [e.name, e.value]));
+    for (const name of envNames(worker ?? {}).filter((n) => n !== 'PUBSUB_SUBSCRIPTION'))
+      assert.deepEqual(env.get(name), workerEnv.get(name), `the replay job's ${name}`);
+
+    const workerMember = '${google_service_account.worker.member}';
+    const subscriptions = [...resourcesOfType(files, 'google_pubsub_subscription_iam_member').values()]
+      .filter((g) => g.member === workerMember)
+      .map((g) => `${String(g.role)} ${String(g.subscription)}`)
+      .sort();
+    assert.deepEqual(subscriptions, [
+      'roles/pubsub.subscriber ${google_pubsub_subscription.dead_letter[0].name}',
+      'roles/pubsub.subscriber ${google_pubsub_subscription.thumbnailer[0].name}',
+    ]);
+  });
+
   it('runs the pull-mode worker with CPU always allocated and one instance minimum, and lets push mode scale to zero', () => {
     const worker = resource(files, 'google_cloud_run_v2_service', 'worker');
     const template = block(worker, 'template');
@@ -298,9 +398,18 @@ describe('infra/terraform', () => {
     assert.equal(block(job, 'template').task_count, '${var.backfill_task_count}');
   });
 
-  it('outputs the URLs, the bucket, the topic and the subscription', () => {
+  it('outputs the URLs, the bucket, the topics, the subscriptions and the replay job', () => {
     const outputs = merged(files, 'output');
-    for (const name of ['web_url', 'worker_url', 'bucket', 'topic', 'subscription'])
+    for (const name of [
+      'web_url',
+      'worker_url',
+      'bucket',
+      'topic',
+      'subscription',
+      'dead_letter_subscription',
+      'events_topic',
+      'replay_dead_letters_job',
+    ])
       assert.ok(name in outputs, name);
   });
 });

@@ -1,13 +1,17 @@
 // `npm run emulators` and `npm run dev`: the local stack in the foreground; Ctrl-C stops what it started.
+// `npm run events`: the events the running stack's worker publishes, one line each, until Ctrl-C.
 //
 //   node infra/emulators/dist/cli.js emulators [--storage-port 4443] [--pubsub-port 8085]
 //   node infra/emulators/dist/cli.js dev [same] [--web-port 8080] [--worker-port 8081]
 //                                        [--web-entry apps/web/dist/main.js] [--worker-entry apps/worker/dist/main.js]
+//   node infra/emulators/dist/cli.js events [--pubsub-port 8085]   (PUBSUB_EMULATOR_HOST, when set, wins)
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PubSub } from '@google-cloud/pubsub';
+import { tailEvents } from './events-tail.js';
 import { prefixed } from './log-lines.js';
 import { startProcess, type ManagedProcess } from './process.js';
 import { localDefaults } from './provision.js';
@@ -18,9 +22,10 @@ import { ensureTools } from './tools.js';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const host = 'localhost';
 
-const usage = `usage: cli.js emulators|dev [--storage-port N] [--pubsub-port N] [--web-port N] [--worker-port N] [--web-entry FILE] [--worker-entry FILE]`;
+const usage = `usage: cli.js emulators|dev|events [--storage-port N] [--pubsub-port N] [--web-port N] [--worker-port N] [--web-entry FILE] [--worker-entry FILE]`;
 
-type Mode = 'emulators' | 'dev';
+type Mode = 'emulators' | 'dev' | 'events';
+const modes: readonly string[] = ['emulators', 'dev', 'events'] satisfies Mode[];
 interface Settings {
   mode: Mode;
   storagePort: number;
@@ -45,7 +50,7 @@ function readSettings(argv: string[]): Settings {
     },
   });
   const mode = positionals[0];
-  if ((mode !== 'emulators' && mode !== 'dev') || positionals.length !== 1) throw new Error(usage);
+  if (mode === undefined || !modes.includes(mode) || positionals.length !== 1) throw new Error(usage);
   const port = (name: keyof typeof values): number => {
     const value = Number(values[name]);
     if (!Number.isInteger(value) || value < 1 || value > 65535)
@@ -53,7 +58,7 @@ function readSettings(argv: string[]): Settings {
     return value;
   };
   return {
-    mode,
+    mode: mode as Mode,
     storagePort: port('storage-port'),
     pubsubPort: port('pubsub-port'),
     webPort: port('web-port'),
@@ -106,8 +111,37 @@ async function waitForHealth(name: string, url: string, app: ManagedProcess): Pr
   }
 }
 
+/** `events`: tails the local events subscription of a stack started elsewhere (`npm run dev`). */
+async function tail(settings: Settings): Promise<number> {
+  process.env.PUBSUB_EMULATOR_HOST ||= `${host}:${settings.pubsubPort}`;
+  const subscription = localDefaults.eventsSubscription ?? '';
+  const pubsub = new PubSub({ projectId: process.env.GOOGLE_CLOUD_PROJECT || localDefaults.projectId });
+  const controller = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => controller.abort());
+  process.stderr.write(
+    `events on ${localDefaults.eventsTopic} (subscription ${subscription}, ${process.env.PUBSUB_EMULATOR_HOST}); Ctrl-C stops\n`,
+  );
+  try {
+    await tailEvents({
+      pubsub,
+      subscription,
+      write: (line) => process.stdout.write(`${line}\n`),
+      signal: controller.signal,
+    });
+    return 0;
+  } catch (error) {
+    process.stderr.write(
+      `npm run events: cannot read ${subscription} (is npm run dev running?): ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  } finally {
+    await pubsub.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const settings = readSettings(argv);
+  if (settings.mode === 'events') return tail(settings);
   // Nothing here runs on Google Cloud: skip the auth library's metadata-server probe (and its warning),
   // for this process and the apps it starts.
   process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -166,6 +200,10 @@ async function main(argv: string[]): Promise<number> {
     say(
       `emulators ready: project ${p.projectId}, bucket ${p.bucket}, ${p.bucket} → topic ${p.topic} → subscription ${p.subscription}`,
     );
+    say(
+      `dead letters: after ${p.maxDeliveryAttempts} attempts → topic ${p.deadLetterTopic} → subscription ${p.deadLetterSubscription} (npm run replay-dead-letters)`,
+    );
+    say(`events: topic ${p.eventsTopic} → subscription ${p.eventsSubscription} (npm run events)`);
     say('export these to talk to them from another shell:');
     for (const [name, value] of Object.entries({ ...stack.env, UPLOAD_BUCKET: p.bucket }))
       say(`  export ${name}=${value}`);
@@ -206,7 +244,12 @@ async function main(argv: string[]): Promise<number> {
         launch(
           'worker',
           settings.workerEntry,
-          { BUCKETS: p.bucket, PUBSUB_SUBSCRIPTION: p.subscription, PORT: String(settings.workerPort) },
+          {
+            BUCKETS: p.bucket,
+            PUBSUB_SUBSCRIPTION: p.subscription,
+            EVENTS_TOPIC: p.eventsTopic ?? '',
+            PORT: String(settings.workerPort),
+          },
           settings.workerPort,
         ),
       ]);
@@ -216,6 +259,7 @@ async function main(argv: string[]): Promise<number> {
       say(
         `metrics http://${host}:${settings.webPort}/metrics  http://${host}:${settings.workerPort}/metrics`,
       );
+      say(`events  npm run events   (in another shell: each ready / failed / removed event as one line)`);
     }
     say('Ctrl-C stops everything.');
   } catch (error) {

@@ -29,8 +29,8 @@ export interface ChildRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-function run(script: string, env: Record<string, string>): ChildRun {
-  const child = spawn(process.execPath, [`${DIST}${script}`], {
+function run(script: string, env: Record<string, string>, args: readonly string[] = []): ChildRun {
+  const child = spawn(process.execPath, [`${DIST}${script}`, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -107,6 +107,34 @@ export async function runBackfillJob(
     code,
     logs: proc.logs,
     summary: proc.logs.find((l) => l.message === 'backfill summary'),
+    text: proc.text,
+  };
+}
+
+export interface ReplayRun {
+  code: number | null;
+  /** One per dead letter (stdout is not a TTY here: JSON lines). */
+  entries: LogLine[];
+  summary: LogLine | undefined;
+  /** The log lines (stderr). */
+  logs: LogLine[];
+  text: string[];
+}
+
+/** Runs `replay-main.js` (`npm run replay-dead-letters`) to completion with these flags. */
+export async function runReplay(
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): Promise<ReplayRun> {
+  const proc = run('replay-main.js', { THUMBNAIL_PREFIX, ...env }, args);
+  running.add(proc.child);
+  const { code } = await proc.exited;
+  running.delete(proc.child);
+  return {
+    code,
+    entries: proc.logs.filter((l) => l.message === 'dead letter'),
+    summary: proc.logs.find((l) => l.message === 'replay summary'),
+    logs: proc.logs.filter((l) => l.severity !== undefined),
     text: proc.text,
   };
 }

@@ -122,6 +122,47 @@ describe('the local stack CLI', () => {
       try {
         const [subscription] = await pubsub.subscription('thumbnailer').getMetadata();
         assert.equal(subscription.topic, 'projects/local-project/topics/gcs-notifications');
+        assert.equal(
+          subscription.deadLetterPolicy?.deadLetterTopic,
+          'projects/local-project/topics/gcs-notifications-dead-letter',
+        );
+        const [deadLetters] = await pubsub.subscription('thumbnailer-dead-letter').getMetadata();
+        assert.equal(deadLetters.topic, 'projects/local-project/topics/gcs-notifications-dead-letter');
+
+        // `events` tails the events subscription of the running stack, one line per event.
+        const tail = runCli(['events', '--pubsub-port', String(pubsubPort)]);
+        try {
+          await waitFor(() => tail.stderr().includes('Ctrl-C stops'), {
+            timeoutMs: 20_000,
+            message: 'the events tail to start',
+          });
+          const attributes = {
+            'ce-specversion': '1.0',
+            'ce-type': 'dev.thumbnailer.renditions.v1.removed',
+            'ce-id': 'local-bucket/a.png@1/dev.thumbnailer.renditions.v1.removed',
+            'ce-time': '2025-12-03T15:00:00.000Z',
+          };
+          const data = {
+            bucket: 'local-bucket',
+            name: 'a.png',
+            generation: '1',
+            key: 'local-bucket/a.png@1',
+            removed: [],
+          };
+          await pubsub.topic('thumbnailer-events').publishMessage({ json: data, attributes });
+          const line = await waitFor(() => tail.lines.find((l) => l.includes('renditions.v1.removed')), {
+            timeoutMs: 20_000,
+            message: 'the event line',
+          });
+          assert.equal(
+            line,
+            `2025-12-03T15:00:00.000Z  dev.thumbnailer.renditions.v1.removed  ${attributes['ce-id']}  ${JSON.stringify(data)}`,
+          );
+          tail.child.kill('SIGTERM');
+          assert.equal(await exitOf(tail.child), 0, tail.stderr());
+        } finally {
+          tail.child.kill('SIGKILL');
+        }
       } finally {
         await pubsub.close();
       }
@@ -184,7 +225,12 @@ describe('the local stack CLI', () => {
         PORT: String(ports.worker),
         BUCKETS: 'local-bucket',
         PUBSUB_SUBSCRIPTION: 'thumbnailer',
+        EVENTS_TOPIC: 'thumbnailer-events',
       });
+      assert.ok(
+        run.lines.some((line) => line.startsWith('events  npm run events')),
+        run.lines.join('\n'),
+      );
       assert.notEqual(hosts.web, hosts.worker);
 
       run.child.kill('SIGTERM');

@@ -181,6 +181,81 @@ describe('the emulator stack', () => {
     );
   });
 
+  it('provisions the dead-letter topic and subscription, the worker subscription’s 10-attempt policy, and the events topic with a subscription', async () => {
+    const p = stack.provisioning;
+    const pubsub = stack.pubsub();
+    const [worker] = await pubsub.subscription(p.subscription).getMetadata();
+    assert.deepEqual(worker.deadLetterPolicy, {
+      deadLetterTopic: `projects/self-test/topics/${p.deadLetterTopic}`,
+      maxDeliveryAttempts: 10,
+    });
+    const [deadLetters] = await pubsub.subscription(p.deadLetterSubscription ?? '').getMetadata();
+    assert.equal(deadLetters.topic, `projects/self-test/topics/${p.deadLetterTopic}`);
+    assert.equal(deadLetters.deadLetterPolicy, null, 'dead letters are never dead-lettered again');
+    const [events] = await pubsub.subscription(p.eventsSubscription ?? '').getMetadata();
+    assert.equal(events.topic, `projects/self-test/topics/${p.eventsTopic}`);
+    assert.deepEqual(
+      [p.deadLetterTopic, p.deadLetterSubscription, p.eventsTopic, p.eventsSubscription],
+      [
+        'gcs-notifications-dead-letter',
+        'thumbnailer-dead-letter',
+        'thumbnailer-events',
+        'thumbnailer-events-tail',
+      ],
+    );
+  });
+
+  it('gives a subscription made before dead letters existed its dead-letter policy by a metadata update', async () => {
+    const pubsub = stack.pubsub();
+    const p = { ...stack.provisioning, subscription: 'made-before-dead-letters' };
+    const [legacy] = await pubsub.topic(p.topic).createSubscription(p.subscription);
+    try {
+      const clients = { storage: stack.storage(), pubsub, storageHost: stack.storageHost };
+      await provision(clients, p);
+      await provision(clients, p);
+      const [metadata] = await legacy.getMetadata();
+      assert.equal(
+        metadata.deadLetterPolicy?.deadLetterTopic,
+        `projects/self-test/topics/${p.deadLetterTopic}`,
+      );
+      assert.equal(metadata.deadLetterPolicy?.maxDeliveryAttempts, 10);
+    } finally {
+      await legacy.delete();
+    }
+  });
+
+  it('forwards a message nacked ten times to the dead-letter subscription, attributes and data unchanged', async () => {
+    const pubsub = stack.pubsub();
+    const p = stack.provisioning;
+    const attributes = { eventType: 'OBJECT_FINALIZE', objectId: 'dead/letter.png', marker: 'ten-nacks' };
+    await pubsub.topic(p.topic).publishMessage({ data: Buffer.from('{"x":1}'), attributes });
+    let nacks = 0;
+    const worker = pubsub.subscription(p.subscription);
+    worker.on('message', (message: Message) => {
+      if (message.attributes.marker !== 'ten-nacks') return message.ack();
+      nacks += 1;
+      message.nack();
+    });
+    const forwarded: Message[] = [];
+    const deadLetters = pubsub.subscription(p.deadLetterSubscription ?? '');
+    deadLetters.on('message', (message: Message) => {
+      forwarded.push(message);
+      message.ack();
+    });
+    try {
+      await waitFor(() => forwarded.length > 0, { timeoutMs: 20_000, message: 'the dead letter' });
+      assert.equal(nacks, 10);
+      assert.deepEqual(
+        forwarded[0]?.attributes,
+        attributes,
+        'pstest adds no CloudPubSubDeadLetter* attribute',
+      );
+      assert.equal(forwarded[0]?.data.toString(), '{"x":1}');
+    } finally {
+      await Promise.all([worker.close(), deadLetters.close()]);
+    }
+  });
+
   it('puts a fault proxy in front of storage that passes, refuses, answers 503, black-holes, and passes again', async () => {
     const proxy = await startFaultProxy(stack.storageHost);
     try {
