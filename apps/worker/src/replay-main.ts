@@ -24,13 +24,13 @@ async function main(): Promise<void> {
     destination: pino.destination(2),
   });
   // The dead-letter subscription is the one this process reads: a Pub/Sub client is always needed.
-  const { storage, pubsub, notifier } = createWorkerClients({
+  const { storageClient, pubsub, notifier } = createWorkerClients({
     ...config,
     subscription: config.deadLetterSubscription,
   });
   const metrics = createWorkerMetrics();
   const pipeline = createWorkerPipeline({
-    storage,
+    storageClient,
     config,
     logger,
     notifier: config.apply ? notifier : silentNotifier,
