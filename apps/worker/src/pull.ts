@@ -64,6 +64,38 @@ export function subscriberOptions(options: PullOptions): SubscriberOptions {
   };
 }
 
+/**
+ * Settles each message by the delivery decision: an ack, or a nack held back for a while that doubles while
+ * retries follow each other and starts again after a settled message. `flush()` sends the held nacks at once.
+ */
+function createSettler(backoff: { initialMs: number; maxMs: number }) {
+  let streak = 0;
+  const held = new Map<NodeJS.Timeout, Message>();
+  return {
+    settle(message: Message, outcome: Outcome): void {
+      if (deliveryOf(outcome) === 'settled') {
+        streak = 0;
+        message.ack();
+        return;
+      }
+      const wait = Math.min(backoff.maxMs, backoff.initialMs * 2 ** streak);
+      streak = Math.min(streak + 1, 30);
+      const timer = setTimeout(() => {
+        held.delete(timer);
+        message.nack();
+      }, wait);
+      held.set(timer, message);
+    },
+    flush(): void {
+      for (const [timer, message] of held) {
+        clearTimeout(timer);
+        message.nack();
+      }
+      held.clear();
+    },
+  };
+}
+
 export function createPullConsumer(options: PullOptions): PullConsumer {
   const { pubsub, pipeline, logger } = options;
   const { initialMs, maxMs } = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
@@ -72,25 +104,7 @@ export function createPullConsumer(options: PullOptions): PullConsumer {
   let delayMs = initialMs;
   let retryTimer: NodeJS.Timeout | undefined;
   let inFlight = 0;
-  const retryBackoff = options.retryBackoff ?? { initialMs: 250, maxMs: 10_000 };
-  let retryStreak = 0;
-  /** Nacks being held back; sent at once on stop(). */
-  const held = new Map<NodeJS.Timeout, Message>();
-
-  function settle(message: Message, outcome: Outcome): void {
-    if (deliveryOf(outcome) === 'settled') {
-      retryStreak = 0;
-      message.ack();
-      return;
-    }
-    const wait = Math.min(retryBackoff.maxMs, retryBackoff.initialMs * 2 ** retryStreak);
-    retryStreak = Math.min(retryStreak + 1, 30);
-    const timer = setTimeout(() => {
-      held.delete(timer);
-      message.nack();
-    }, wait);
-    held.set(timer, message);
-  }
+  const settler = createSettler(options.retryBackoff ?? { initialMs: 250, maxMs: 10_000 });
 
   async function handle(message: Message): Promise<void> {
     inFlight += 1;
@@ -107,7 +121,7 @@ export function createPullConsumer(options: PullOptions): PullConsumer {
       options.metrics?.event('pull', outcome);
       logOutcome(logger, outcome, { via: 'pull', messageId: message.id, ...(object ? { object } : {}) });
       delayMs = initialMs; // a delivered message proves the stream is healthy
-      settle(message, outcome);
+      settler.settle(message, outcome);
     } catch (err) {
       logger.error({ err, messageId: message.id }, 'could not settle a Pub/Sub message');
     } finally {
@@ -166,11 +180,7 @@ export function createPullConsumer(options: PullOptions): PullConsumer {
       stopped = true;
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = undefined;
-      for (const [timer, message] of held) {
-        clearTimeout(timer);
-        message.nack();
-      }
-      held.clear();
+      settler.flush();
       const sub = subscription;
       subscription = undefined;
       if (!sub) return;
