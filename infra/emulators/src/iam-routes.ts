@@ -261,21 +261,3 @@ export function classify(method: string, path: string, headers: IncomingHttpHead
   }
   return unclassified;
 }
-
-/** The JSON metadata part of a multipart/related upload body (the Node client's `resumable: false`). */
-export function multipartMetadata(body: Buffer, contentType: string | undefined): unknown {
-  const boundary = /boundary="?([^";]+)"?/i.exec(contentType ?? '')?.[1];
-  if (!boundary) return undefined;
-  const delimiter = Buffer.from(`--${boundary}`);
-  const first = body.indexOf(delimiter);
-  const second = first < 0 ? -1 : body.indexOf(delimiter, first + delimiter.length);
-  if (second < 0) return undefined;
-  const part = body.subarray(first + delimiter.length, second).toString('utf8');
-  const headerEnd = part.indexOf('\r\n\r\n');
-  if (headerEnd < 0) return undefined;
-  try {
-    return JSON.parse(part.slice(headerEnd + 4));
-  } catch {
-    return undefined;
-  }
-}
