@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { IdentityPolicy } from './iam-policy.js';
+import type { IdentityPolicy } from './iam-policy/model.js';
 import { classify } from './iam-routes.js';
 import { createChecks, type Checks, type IamOrder } from './iam-proxy/checks.js';
 import { createForwarder, type Forward } from './iam-proxy/forward.js';

@@ -6,7 +6,7 @@
  * is left to the proxy, which the route tells what to look up. Whatever is not recognised is a refusal.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { bucketResource, objectResource, projectResource } from './iam-policy.js';
+import { bucketResource, objectResource, projectResource } from './iam-policy/model.js';
 
 /**
  * The classes requests are counted under (IamProxy.counts()):

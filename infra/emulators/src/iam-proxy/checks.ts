@@ -1,6 +1,6 @@
 // Permission checks, each throwing a Refusal: `demand` one permission; a write needs create on its target, get on
 // each source, and delete when it replaces an object (after or before its preconditions, as `order` says).
-import { allows, objectResource, type IdentityPolicy } from '../iam-policy.js';
+import { allows, objectResource, type IdentityPolicy } from '../iam-policy/model.js';
 import type { Check, ObjectRef } from '../iam-routes.js';
 import { deniedRefusal } from './refusals.js';
 import type { ObjectMetadata, Upstream } from './upstream.js';
