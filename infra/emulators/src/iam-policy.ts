@@ -1,9 +1,8 @@
 /**
- * What each app identity may do in Cloud Storage, read from infra/terraform into the policy model (iam-policy/model.ts,
- * whose allows() answers a permission the way Cloud Storage does). Reading runs in iam-policy/: terraform (the .tf
- * files as blocks), accounts (each identity's service account), grants (the grants naming it as bindings, through
- * roles and conditions). Anything the model does not cover throws, so a change to the Terraform files forces these
- * files to follow.
+ * What each app identity may do in Cloud Storage, read from infra/terraform into iam-policy/model.ts's bindings. The
+ * readers, in iam-policy/, in the order they run: terraform (.tf files → blocks), accounts (identity → service
+ * account), grants (→ bindings, through roles and conditions). What the model does not cover throws, so a Terraform
+ * change it cannot follow fails at once.
  */
 import { fileURLToPath } from 'node:url';
 import { serviceAccountOf } from './iam-policy/accounts.js';

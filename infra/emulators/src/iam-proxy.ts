@@ -1,9 +1,8 @@
 /**
- * An HTTP proxy in front of fake-gcs-server that enforces one identity's IAM policy (iam-policy.ts) the way Cloud
- * Storage does, and counts what it sees. Each request is classified (iam-routes.ts), counted, checked and only then
- * forwarded; a refusal is Cloud Storage's JSON 403, so the Node client raises ApiError 403 as in production, and what
- * the proxy cannot classify is refused too. The parts, in iam-proxy/, in the order a request meets them: request-log,
- * checks (with upstream's lookups), writes and sessions, forward, refusals.
+ * An HTTP proxy in front of fake-gcs-server that enforces one identity's IAM policy the way Cloud Storage does, and
+ * counts what it sees. A request is classified (iam-routes.ts), counted, checked, then forwarded; a refusal is Cloud
+ * Storage's JSON 403 (an ApiError 403 in the Node client), and what cannot be classified is refused. The parts, in
+ * iam-proxy/, in the order a request meets them: request-log, checks, upstream, writes, sessions, forward, refusals.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';

@@ -1,6 +1,6 @@
-// What the proxy answers instead of the upstream: Cloud Storage's JSON 403 for a Refusal (a check throws one), and a
-// 502 when the upstream or the proxy itself fails. A refused request naming a bucket that does not exist is
-// forwarded instead, for the upstream's 404.
+// What the proxy answers instead of the upstream: Cloud Storage's JSON 403 for a Refusal (a check throws one), or a
+// 502 when the proxy itself fails. A refused request naming a bucket that does not exist is forwarded instead, for
+// the upstream's 404.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Check } from '../iam-routes.js';
 import { sendError } from './bodies.js';

@@ -20,7 +20,11 @@ export type Write = (
 ) => Promise<void>;
 
 /** The target's name: from the route, else from the body (a multipart upload's JSON part, a resumable start's JSON). */
-function targetName(route: WriteRoute, body: Buffer | undefined, contentType: string | undefined) {
+function targetName(
+  route: WriteRoute,
+  body: Buffer | undefined,
+  contentType: string | undefined,
+): string | undefined {
   if (route.object !== undefined || !body) return route.object;
   const metadata = route.nameFrom === 'multipart' ? multipartMetadata(body, contentType) : parseJson(body);
   const name = jsonField(metadata, 'name');
