@@ -55,16 +55,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
 
   // pstest first: fake-gcs-server needs it to publish bucket notifications.
-  const pubsubEmulator = await startProcess({
-    name: 'pubsub-emulator',
-    command: toolPath('pubsub-emulator'),
-    args: ['-host', listenHost, '-port', String(options.pubsubPort ?? 0)],
-    ready: /pubsub-emulator ready on \S+:(\d+)$/,
-    detached: options.detached ?? false,
-    timeoutMs,
-    onLine: options.onLog && ((line) => options.onLog?.('pubsub', line)),
-  });
-  const pubsubPort = Number(pubsubEmulator.match?.[1]);
+  const pubsubEmulator = await startPstest(options, timeoutMs);
+  const pubsubPort = pubsubEmulator.port;
 
   let storageEmulator: { process: ManagedProcess; port: number };
   try {
@@ -119,6 +111,23 @@ export function storageClientFor(storageHost: string, projectId: string): Storag
   } finally {
     if (inherited !== undefined) process.env.STORAGE_EMULATOR_HOST = inherited;
   }
+}
+
+/** pstest on the given port, or the one it picks (read from its ready line). */
+async function startPstest(
+  options: StartEmulatorsOptions,
+  timeoutMs: number,
+): Promise<{ process: ManagedProcess; port: number }> {
+  const { process: child, match } = await startProcess({
+    name: 'pubsub-emulator',
+    command: toolPath('pubsub-emulator'),
+    args: ['-host', listenHost, '-port', String(options.pubsubPort ?? 0)],
+    ready: /pubsub-emulator ready on \S+:(\d+)$/,
+    detached: options.detached ?? false,
+    timeoutMs,
+    onLine: options.onLog && ((line) => options.onLog?.('pubsub', line)),
+  });
+  return { process: child, port: Number(match?.[1]) };
 }
 
 async function startFakeGcsServer(

@@ -40,27 +40,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     sockets.add(client);
     client.once('close', () => sockets.delete(client));
     client.on('error', () => undefined);
-    if (mode === 'refuse') {
-      client.resetAndDestroy();
-      return;
-    }
-    if (mode === 'error503') {
-      client.once('data', () => client.end(response503));
-      return;
-    }
-    if (mode === 'blackhole') {
-      client.resume();
-      return;
-    }
-    const upstream = connect(targetPort, targetHost);
-    sockets.add(upstream);
-    upstream.once('close', () => {
-      sockets.delete(upstream);
-      client.destroy();
-    });
-    client.once('close', () => upstream.destroy());
-    upstream.on('error', () => client.resetAndDestroy());
-    client.pipe(upstream).pipe(client);
+    if (mode === 'pass') pass(client, targetHost, targetPort, sockets);
+    else fault(client, mode);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -86,4 +67,24 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         for (const socket of sockets) socket.destroy();
       })),
   };
+}
+
+/** A connection while the proxy passes: piped both ways to the target; either side closing closes the other. */
+function pass(client: Socket, host: string, port: number, sockets: Set<Socket>): void {
+  const upstream = connect(port, host);
+  sockets.add(upstream);
+  upstream.once('close', () => {
+    sockets.delete(upstream);
+    client.destroy();
+  });
+  client.once('close', () => upstream.destroy());
+  upstream.on('error', () => client.resetAndDestroy());
+  client.pipe(upstream).pipe(client);
+}
+
+/** A connection while the proxy is faulty: reset, answered 503, or read and never answered. */
+function fault(client: Socket, mode: Exclude<FaultMode, 'pass'>): void {
+  if (mode === 'refuse') client.resetAndDestroy();
+  else if (mode === 'error503') client.once('data', () => client.end(response503));
+  else client.resume();
 }

@@ -6,7 +6,7 @@
  * is left to the proxy, which the route tells what to look up. Whatever is not recognised is a refusal.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { bucketResource, objectResource, projectResource } from './iam-policy.js';
+import { bucketResource, objectResource, projectResource } from './iam-policy/model.js';
 
 /**
  * The classes requests are counted under (IamProxy.counts()):
@@ -96,35 +96,62 @@ function checked(cls: RequestClass, bucket: string | undefined, ...checks: Check
   return { kind: 'checked', class: cls, bucket, checks };
 }
 
+/** The route of one request; `path` is the raw (still percent-encoded) path and query. */
+export function classify(method: string, path: string, headers: IncomingHttpHeaders): Route {
+  const url = new URL(path, 'http://proxy.invalid');
+  const override = headers['x-http-method-override'];
+  const request: RequestShape = {
+    verb: method === 'POST' && typeof override === 'string' ? override.toUpperCase() : method,
+    p: url.pathname,
+    query: url.searchParams,
+    headers,
+    unclassified: { kind: 'unclassified', reason: `${method} ${url.pathname}` },
+  };
+  return jsonApiRoute(request) ?? mediaRoute(request) ?? request.unclassified;
+}
+
+interface RequestShape {
+  /** The method, or the X-HTTP-Method-Override of a POST. */
+  verb: string;
+  /** The path, still percent-encoded. */
+  p: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** The refusal of a request of a known shape that the proxy does not recognise. */
+  unclassified: Route;
+}
+
+/** The JSON API's bucket and object paths, /storage/v1/b/…; undefined for other paths. */
+function jsonApiRoute({ verb, p, query, unclassified }: RequestShape): Route | undefined {
+  if (p === '/storage/v1/b' || p === '/storage/v1/b/') {
+    if (verb === 'GET')
+      return checked('other', undefined, { permission: 'storage.buckets.list', resource: projectResource });
+    if (verb === 'POST')
+      return checked('other', undefined, { permission: 'storage.buckets.create', resource: projectResource });
+    return unclassified;
+  }
+  let m = /^\/storage\/v1\/b\/([^/]+)\/o\/?$/.exec(p);
+  if (m) {
+    const bucket = decode(m[1]!);
+    if (bucket === undefined || verb !== 'GET') return unclassified;
+    return checked('list', bucket, { permission: 'storage.objects.list', resource: bucketResource(bucket) });
+  }
+  m = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(p);
+  if (m) {
+    const bucket = decode(m[1]!);
+    return bucket === undefined ? unclassified : objectRoute(verb, bucket, m[2]!, query);
+  }
+  m = /^\/storage\/v1\/b\/([^/]+)(?:\/(.+))?$/.exec(p);
+  if (m) {
+    const bucket = decode(m[1]!);
+    return bucket === undefined ? unclassified : bucketRoute(verb, bucket, m[2]);
+  }
+  return undefined;
+}
+
 function objectRoute(method: string, bucket: string, rest: string, query: URLSearchParams): Route {
-  const copy = /^(.+)\/(rewriteTo|copyTo)\/b\/([^/]+)\/o\/(.+)$/.exec(rest);
-  if (method === 'POST' && copy) {
-    const [source, destinationBucket, destination] = [decode(copy[1]!), decode(copy[3]!), decode(copy[4]!)];
-    if (source === undefined || destinationBucket === undefined || destination === undefined)
-      return { kind: 'unclassified', reason: 'an undecodable object name' };
-    return {
-      kind: 'write',
-      bucket: destinationBucket,
-      object: destination,
-      nameFrom: 'query',
-      sources: [{ bucket, object: source }],
-      sourcesFromBody: false,
-      resumable: false,
-    };
-  }
-  if (method === 'POST' && rest.endsWith('/compose')) {
-    const destination = decode(rest.slice(0, -'/compose'.length));
-    if (destination === undefined) return { kind: 'unclassified', reason: 'an undecodable object name' };
-    return {
-      kind: 'write',
-      bucket,
-      object: destination,
-      nameFrom: 'query',
-      sources: [],
-      sourcesFromBody: true,
-      resumable: false,
-    };
-  }
+  const write = method === 'POST' ? copyOrComposeRoute(bucket, rest) : undefined;
+  if (write) return write;
   if (/\/acl(\/[^/]+)?$/.test(rest))
     return {
       kind: 'unclassified',
@@ -156,6 +183,39 @@ function objectRoute(method: string, bucket: string, rest: string, query: URLSea
   }
 }
 
+/** A POST on an object path that copies or rewrites it to another (…/copyTo|rewriteTo/b/<b>/o/<o>), or composes it. */
+function copyOrComposeRoute(bucket: string, rest: string): Route | undefined {
+  const copy = /^(.+)\/(rewriteTo|copyTo)\/b\/([^/]+)\/o\/(.+)$/.exec(rest);
+  if (copy) {
+    const [source, destinationBucket, destination] = [decode(copy[1]!), decode(copy[3]!), decode(copy[4]!)];
+    if (source === undefined || destinationBucket === undefined || destination === undefined)
+      return { kind: 'unclassified', reason: 'an undecodable object name' };
+    return {
+      kind: 'write',
+      bucket: destinationBucket,
+      object: destination,
+      nameFrom: 'query',
+      sources: [{ bucket, object: source }],
+      sourcesFromBody: false,
+      resumable: false,
+    };
+  }
+  if (rest.endsWith('/compose')) {
+    const destination = decode(rest.slice(0, -'/compose'.length));
+    if (destination === undefined) return { kind: 'unclassified', reason: 'an undecodable object name' };
+    return {
+      kind: 'write',
+      bucket,
+      object: destination,
+      nameFrom: 'query',
+      sources: [],
+      sourcesFromBody: true,
+      resumable: false,
+    };
+  }
+  return undefined;
+}
+
 function bucketRoute(method: string, bucket: string, rest: string | undefined): Route {
   const resource = bucketResource(bucket);
   const get = { permission: 'storage.buckets.get', resource };
@@ -175,62 +235,9 @@ function bucketRoute(method: string, bucket: string, rest: string | undefined): 
   return { kind: 'unclassified', reason: `${method} on bucket path ${rest}` };
 }
 
-function uploadRoute(
-  method: string,
-  bucket: string,
-  query: URLSearchParams,
-  headers: IncomingHttpHeaders,
-): Route {
-  const uploadId = query.get('upload_id');
-  if (uploadId !== null) {
-    if (method === 'PUT' || method === 'POST') return { kind: 'session', uploadId, cancel: false };
-    if (method === 'DELETE') return { kind: 'session', uploadId, cancel: true };
-    return { kind: 'unclassified', reason: `${method} on an upload session` };
-  }
-  if (method !== 'POST') return { kind: 'unclassified', reason: `${method} on the upload endpoint` };
-  const uploadType =
-    query.get('uploadType') ?? (headers['x-goog-upload-protocol'] === 'resumable' ? 'resumable' : undefined);
-  const name = query.get('name') ?? undefined;
-  const write = { kind: 'write', bucket, object: name, sources: [], sourcesFromBody: false } as const;
-  if (uploadType === 'media') return { ...write, nameFrom: 'query', resumable: false };
-  if (uploadType === 'multipart') return { ...write, nameFrom: 'multipart', resumable: false };
-  if (uploadType === 'resumable') return { ...write, nameFrom: 'json', resumable: true };
-  return { kind: 'unclassified', reason: `an upload with uploadType ${uploadType ?? '(none)'}` };
-}
-
-/** The route of one request; `path` is the raw (still percent-encoded) path and query. */
-export function classify(method: string, path: string, headers: IncomingHttpHeaders): Route {
-  const url = new URL(path, 'http://proxy.invalid');
-  const query = url.searchParams;
-  const override = headers['x-http-method-override'];
-  const verb = method === 'POST' && typeof override === 'string' ? override.toUpperCase() : method;
-  const p = url.pathname;
-  const unclassified: Route = { kind: 'unclassified', reason: `${method} ${p}` };
-
-  if (p === '/storage/v1/b' || p === '/storage/v1/b/') {
-    if (verb === 'GET')
-      return checked('other', undefined, { permission: 'storage.buckets.list', resource: projectResource });
-    if (verb === 'POST')
-      return checked('other', undefined, { permission: 'storage.buckets.create', resource: projectResource });
-    return unclassified;
-  }
-  let m = /^\/storage\/v1\/b\/([^/]+)\/o\/?$/.exec(p);
-  if (m) {
-    const bucket = decode(m[1]!);
-    if (bucket === undefined || verb !== 'GET') return unclassified;
-    return checked('list', bucket, { permission: 'storage.objects.list', resource: bucketResource(bucket) });
-  }
-  m = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(p);
-  if (m) {
-    const bucket = decode(m[1]!);
-    return bucket === undefined ? unclassified : objectRoute(verb, bucket, m[2]!, query);
-  }
-  m = /^\/storage\/v1\/b\/([^/]+)(?:\/(.+))?$/.exec(p);
-  if (m) {
-    const bucket = decode(m[1]!);
-    return bucket === undefined ? unclassified : bucketRoute(verb, bucket, m[2]);
-  }
-  m = /^\/download\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(p);
+/** Downloads, uploads and their sessions, the batch endpoint, and the XML-style GET /<bucket>/<object>. */
+function mediaRoute({ verb, p, query, headers, unclassified }: RequestShape): Route | undefined {
+  let m = /^\/download\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(p);
   if (m) {
     const [bucket, object] = [decode(m[1]!), decode(m[2]!)];
     if (bucket === undefined || object === undefined || (verb !== 'GET' && verb !== 'HEAD'))
@@ -259,23 +266,28 @@ export function classify(method: string, path: string, headers: IncomingHttpHead
       resource: objectResource(bucket, object),
     });
   }
-  return unclassified;
+  return undefined;
 }
 
-/** The JSON metadata part of a multipart/related upload body (the Node client's `resumable: false`). */
-export function multipartMetadata(body: Buffer, contentType: string | undefined): unknown {
-  const boundary = /boundary="?([^";]+)"?/i.exec(contentType ?? '')?.[1];
-  if (!boundary) return undefined;
-  const delimiter = Buffer.from(`--${boundary}`);
-  const first = body.indexOf(delimiter);
-  const second = first < 0 ? -1 : body.indexOf(delimiter, first + delimiter.length);
-  if (second < 0) return undefined;
-  const part = body.subarray(first + delimiter.length, second).toString('utf8');
-  const headerEnd = part.indexOf('\r\n\r\n');
-  if (headerEnd < 0) return undefined;
-  try {
-    return JSON.parse(part.slice(headerEnd + 4));
-  } catch {
-    return undefined;
+function uploadRoute(
+  method: string,
+  bucket: string,
+  query: URLSearchParams,
+  headers: IncomingHttpHeaders,
+): Route {
+  const uploadId = query.get('upload_id');
+  if (uploadId !== null) {
+    if (method === 'PUT' || method === 'POST') return { kind: 'session', uploadId, cancel: false };
+    if (method === 'DELETE') return { kind: 'session', uploadId, cancel: true };
+    return { kind: 'unclassified', reason: `${method} on an upload session` };
   }
+  if (method !== 'POST') return { kind: 'unclassified', reason: `${method} on the upload endpoint` };
+  const uploadType =
+    query.get('uploadType') ?? (headers['x-goog-upload-protocol'] === 'resumable' ? 'resumable' : undefined);
+  const name = query.get('name') ?? undefined;
+  const write = { kind: 'write', bucket, object: name, sources: [], sourcesFromBody: false } as const;
+  if (uploadType === 'media') return { ...write, nameFrom: 'query', resumable: false };
+  if (uploadType === 'multipart') return { ...write, nameFrom: 'multipart', resumable: false };
+  if (uploadType === 'resumable') return { ...write, nameFrom: 'json', resumable: true };
+  return { kind: 'unclassified', reason: `an upload with uploadType ${uploadType ?? '(none)'}` };
 }

@@ -9,18 +9,11 @@ export { provision, localDefaults, subscriptionFilter, type Provisioning } from 
 export { startStack, type Stack, type StartStackOptions } from './stack.js';
 export { startFaultProxy, type FaultProxy, type FaultMode } from './fault-proxy.js';
 export {
-  allows,
   bucketPolicy,
-  bucketResource,
   identities,
-  loadTerraformPolicy,
   objectResource,
-  predefinedRolePermissions,
-  projectResource,
-  terraformDir,
   type Identity,
   type IdentityPolicy,
-  type LoadPolicyOptions,
   type PolicyBinding,
   type PolicyCondition,
 } from './iam-policy.js';
@@ -32,5 +25,5 @@ export {
   type ProxiedRequest,
   type StorageRequestCounts,
 } from './iam-proxy.js';
-export { classify, requestClasses, type RequestClass, type Route } from './iam-routes.js';
+export type { RequestClass } from './iam-routes.js';
 export { freePort } from './ports.js';

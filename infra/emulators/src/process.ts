@@ -1,7 +1,8 @@
 // Child processes that announce readiness with a log line, and that never outlive this process.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 
 export interface ManagedProcess {
   readonly name: string;
@@ -74,10 +75,22 @@ export async function startProcess(
   const { name, command, args, env, cwd, detached = false, ready, timeoutMs = 30_000, onLine } = options;
   await assertExecutable(command);
   installExitHooks();
-
   const child = spawn(command, args, { env, cwd, detached, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = track(child);
+  const output = captureOutput(child, onLine);
+  const managed = manage(name, child, exited, output);
+  try {
+    return { process: managed, match: await untilReady(child, name, ready, timeoutMs, output) };
+  } catch (error) {
+    await managed.stop(1_000);
+    throw error;
+  }
+}
+
+/** Kept in `live` until it exits (or fails to spawn); the promise settles then. */
+function track(child: ChildProcess): Promise<void> {
   live.add(child);
-  const exited = new Promise<void>((resolve) => {
+  return new Promise<void>((resolve) => {
     child.once('exit', () => {
       live.delete(child);
       resolve();
@@ -87,27 +100,51 @@ export async function startProcess(
       resolve();
     });
   });
+}
 
+interface Output {
+  /** The last 40 lines (stdout and stderr). */
+  recent(): string;
+  /** Calls `found` with the match of the first line from now on that matches `pattern`. */
+  watch(pattern: RegExp, found: (match: RegExpMatchArray) => void): void;
+}
+
+/** Each line of stdout and stderr: to `onLine`, to the recent lines, and to a watch for the ready line. */
+function captureOutput(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  onLine: ((line: string) => void) | undefined,
+): Output {
   const lines: string[] = [];
-  const recentOutput = (): string => lines.join('\n');
-  let onReadyLine: ((match: RegExpMatchArray) => void) | undefined;
+  let watcher: ((line: string) => void) | undefined;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       lines.push(line);
       if (lines.length > 40) lines.shift();
       onLine?.(line);
-      const match = onReadyLine && ready && line.match(ready);
-      if (match) onReadyLine?.(match);
+      watcher?.(line);
     });
   }
+  return {
+    recent: () => lines.join('\n'),
+    watch(pattern, found) {
+      watcher = (line) => {
+        const match = line.match(pattern);
+        if (!match) return;
+        watcher = undefined;
+        found(match);
+      };
+    },
+  };
+}
 
+function manage(name: string, child: ChildProcess, exited: Promise<void>, output: Output): ManagedProcess {
   let stopping: Promise<void> | undefined;
   const managed: ManagedProcess = {
     name,
     pid: child.pid ?? -1,
     exited,
     running: () => child.exitCode === null && child.signalCode === null && live.has(child),
-    recentOutput,
+    recentOutput: () => output.recent(),
     stop(graceMs = 5_000) {
       stopping ??= (async () => {
         if (!managed.running()) return exited;
@@ -119,34 +156,30 @@ export async function startProcess(
       return stopping;
     },
   };
+  return managed;
+}
 
+/** The ready line's match (undefined without `ready`: once spawned); rejects on an exit, an error or the timeout. */
+function untilReady(
+  child: ChildProcess,
+  name: string,
+  ready: RegExp | undefined,
+  timeoutMs: number,
+  output: Output,
+): Promise<RegExpMatchArray | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  try {
-    const match = await new Promise<RegExpMatchArray | undefined>((resolve, reject) => {
-      if (ready) {
-        onReadyLine = (m) => {
-          onReadyLine = undefined;
-          resolve(m);
-        };
-      } else {
-        child.once('spawn', () => resolve(undefined));
-      }
-      child.once('error', (error) => reject(new Error(`${name} could not start: ${error.message}`)));
-      child.once('exit', (code, signal) =>
-        reject(
-          new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready:\n${recentOutput()}`),
-        ),
-      );
-      timer = setTimeout(
-        () => reject(new Error(`${name} was not ready after ${timeoutMs} ms:\n${recentOutput()}`)),
-        timeoutMs,
-      );
-    });
-    return { process: managed, match };
-  } catch (error) {
-    await managed.stop(1_000);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+  return new Promise<RegExpMatchArray | undefined>((resolve, reject) => {
+    if (ready) output.watch(ready, resolve);
+    else child.once('spawn', () => resolve(undefined));
+    child.once('error', (error) => reject(new Error(`${name} could not start: ${error.message}`)));
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(`${name} exited (${signal ?? `code ${code}`}) before it was ready:\n${output.recent()}`),
+      ),
+    );
+    timer = setTimeout(
+      () => reject(new Error(`${name} was not ready after ${timeoutMs} ms:\n${output.recent()}`)),
+      timeoutMs,
+    );
+  }).finally(() => clearTimeout(timer));
 }

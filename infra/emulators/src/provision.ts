@@ -195,7 +195,7 @@ interface NotificationConfig {
 }
 
 /** The events the worker acts on, as Terraform's notification lists them: finalize makes renditions, delete removes them. */
-export const NOTIFIED_EVENTS: readonly string[] = ['OBJECT_FINALIZE', 'OBJECT_DELETE'];
+const NOTIFIED_EVENTS: readonly string[] = ['OBJECT_FINALIZE', 'OBJECT_DELETE'];
 
 async function ensureNotification(storageHost: string, bucket: string, topicName: string): Promise<void> {
   const url = `${storageHost}/storage/v1/b/${encodeURIComponent(bucket)}/notificationConfigs`;

@@ -1,3 +1,4 @@
+// startStack(): the emulators, provisioned, behind one IAM-enforcing proxy per app identity (the Terraform roles).
 import type { Storage } from '@google-cloud/storage';
 import {
   startEmulators,
@@ -65,6 +66,11 @@ export async function startStack(
     await set.stop();
     throw error;
   }
+  return stackOf(set, provisioning, proxies);
+}
+
+/** The stack's face over the emulator set and the proxies (in `identities` order); stop() closes the proxies first. */
+function stackOf(set: EmulatorSet, provisioning: Provisioning, proxies: IamProxy[]): Stack {
   const byIdentity = Object.fromEntries(identities.map((identity, i) => [identity, proxies[i]!])) as Record<
     Identity,
     IamProxy

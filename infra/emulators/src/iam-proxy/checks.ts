@@ -1,0 +1,70 @@
+// Permission checks, each throwing a Refusal: `demand` one permission; a write needs create on its target, get on
+// each source, and delete when it replaces an object (after or before its preconditions, as `order` says).
+import { allows, objectResource, type IdentityPolicy } from '../iam-policy/model.js';
+import type { Check, ObjectRef } from '../iam-routes.js';
+import { deniedRefusal } from './refusals.js';
+import type { ObjectMetadata, Upstream } from './upstream.js';
+
+/** Whether a failing precondition (412) or the missing delete permission (403) wins on an overwrite. */
+export type IamOrder = 'permission-first' | 'precondition-first';
+
+export interface Checks {
+  /** Refuses unless the policy grants `check`; `bucket` is the bucket the request names. */
+  demand(check: Check, bucket?: string): void;
+  /** Checks a write to `target` (create, get on each source, delete when it replaces); true when it replaces. */
+  checkWrite(target: ObjectRef, sources: readonly ObjectRef[], query: URLSearchParams): Promise<boolean>;
+  /** The delete an overwrite needs, if the target exists now; true when it does. */
+  demandReplace(target: ObjectRef, query: URLSearchParams): Promise<boolean>;
+}
+
+const preconditionParams = [
+  ['ifGenerationMatch', 'generation', true],
+  ['ifGenerationNotMatch', 'generation', false],
+  ['ifMetagenerationMatch', 'metageneration', true],
+  ['ifMetagenerationNotMatch', 'metageneration', false],
+] as const;
+
+/** True when a precondition in `query` fails against the existing object. */
+function preconditionFails(query: URLSearchParams, existing: ObjectMetadata): boolean {
+  return preconditionParams.some(([param, field, match]) => {
+    const wanted = query.get(param);
+    return wanted !== null && (wanted === existing[field]) !== match;
+  });
+}
+
+export function createChecks(policy: IdentityPolicy, order: () => IamOrder, upstream: Upstream): Checks {
+  const demand = (check: Check, bucket?: string): void => {
+    if (!allows(policy, check.permission, check.resource))
+      throw deniedRefusal(policy.serviceAccount, check, bucket);
+  };
+
+  /**
+   * Writing over an existing object also needs storage.objects.delete; in precondition-first order a failing
+   * precondition goes to the upstream (its 412) before the permission is looked at.
+   */
+  const demandReplace = async (target: ObjectRef, query: URLSearchParams): Promise<boolean> => {
+    const resource = objectResource(target.bucket, target.object);
+    const found = await upstream.existing(target);
+    const preconditionWins = order() === 'precondition-first' && found && preconditionFails(query, found);
+    if (found && !allows(policy, 'storage.objects.delete', resource) && !preconditionWins)
+      throw deniedRefusal(policy.serviceAccount, { permission: 'storage.objects.delete', resource });
+    return found !== undefined;
+  };
+
+  return {
+    demand,
+    demandReplace,
+    checkWrite(target, sources, query) {
+      demand(
+        { permission: 'storage.objects.create', resource: objectResource(target.bucket, target.object) },
+        target.bucket,
+      );
+      for (const source of sources)
+        demand(
+          { permission: 'storage.objects.get', resource: objectResource(source.bucket, source.object) },
+          source.bucket,
+        );
+      return demandReplace(target, query);
+    },
+  };
+}
