@@ -41,6 +41,7 @@ export interface WriteOptions {
 }
 
 export type CreateResult = { status: 'created'; object: StoredObject } | { status: 'exists' };
+export type ReplaceResult = { status: 'written'; object: StoredObject } | { status: 'precondition_failed' };
 export type DownloadResult = { status: 'ok'; data: Buffer } | { status: 'gone' };
 export type DeleteResult = { status: 'deleted' } | { status: 'precondition_failed' } | { status: 'gone' };
 
@@ -242,6 +243,38 @@ export class StorageAdapter {
     if (!found)
       throw new TransientError('storage_unavailable', `${name} vanished right after it was written`);
     return { status: 'created', object: found };
+  }
+
+  /**
+   * A write that replaces the object only while its generation is `ifGenerationMatch` (`'0'`: only while there is
+   * none): for small state objects a job rewrites in place, such as the backfill's checkpoints. Replacing needs
+   * `storage.objects.delete` on the name. Another writer got there first (412) → `{status:'precondition_failed'}`.
+   */
+  async replace(
+    name: string,
+    data: Buffer | string,
+    options: WriteOptions & { ifGenerationMatch: string },
+  ): Promise<ReplaceResult> {
+    const file = this.file(name);
+    try {
+      await this.bounded('create', `the write of ${name}`, () =>
+        file.save(data, {
+          resumable: false,
+          contentType: options.contentType,
+          metadata: options.metadata ? { metadata: options.metadata } : undefined,
+          preconditionOpts: { ifGenerationMatch: Number(options.ifGenerationMatch) },
+        }),
+      );
+    } catch (err) {
+      if (storageErrorStatus(err) === 412) return { status: 'precondition_failed' };
+      rethrowStorageError(err, `the write of ${name}`);
+    }
+    if (file.metadata.generation !== undefined)
+      return { status: 'written', object: toStoredObject(this.bucketName, file.metadata) };
+    const found = await this.stat(name);
+    if (!found)
+      throw new TransientError('storage_unavailable', `${name} vanished right after it was written`);
+    return { status: 'written', object: found };
   }
 
   /** The bytes of exactly this generation; deleted or superseded (404) → `{status:'gone'}`. */
