@@ -44,6 +44,8 @@ export interface ProxiedRequest {
   /** Path and query, decoded. */
   path: string;
   class: RequestClass;
+  /** The object a write names (an upload names it in its body, not in its path). */
+  object?: string;
 }
 
 export interface IamProxy {
@@ -175,7 +177,7 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
   let log: ProxiedRequest[] = [];
   let url = '';
 
-  const count = (cls: RequestClass, req: IncomingMessage): void => {
+  const count = (cls: RequestClass, req: IncomingMessage, object?: string): void => {
     counts[cls] += 1;
     counts.total += 1;
     let path = req.url ?? '/';
@@ -184,7 +186,7 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
     } catch {
       // kept as sent
     }
-    log.push({ method: req.method ?? 'GET', path, class: cls });
+    log.push({ method: req.method ?? 'GET', path, class: cls, ...(object !== undefined ? { object } : {}) });
   };
 
   /** One request of the proxy's own, straight to the upstream: status and parsed JSON body. */
@@ -360,11 +362,11 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       // The class of a refused write: an overwrite if the target is there.
-      count((await existing(target).catch(() => undefined)) ? 'overwrite' : 'create', req);
+      count((await existing(target).catch(() => undefined)) ? 'overwrite' : 'create', req, object);
       error.body = body;
       throw error;
     }
-    count(replaces ? 'overwrite' : 'create', req);
+    count(replaces ? 'overwrite' : 'create', req, object);
     forward(req, res, body, (status, headers) => {
       if (!route.resumable || status < 200 || status >= 300 || typeof headers.location !== 'string') return;
       const uploadId = new URLSearchParams(headers.location.split('?')[1] ?? '').get('upload_id');
