@@ -18,7 +18,16 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, service: 'backfill' });
   const { storage, pubsub, notifier } = createWorkerClients(config);
   const metrics = createWorkerMetrics();
-  const pipeline = createWorkerPipeline({ storage, config, logger, notifier, metrics });
+  // No in-process memory of finished keys: the job lists each object once, and a prune that deletes a stale
+  // rendition at a current name must be able to run its source again (storage, not memory, says what is done).
+  const pipeline = createWorkerPipeline({
+    storage,
+    config,
+    logger,
+    notifier,
+    metrics,
+    memo: { begin: () => 'started', finish: () => undefined },
+  });
   const controller = new AbortController();
 
   const run = (async () => {
