@@ -298,8 +298,9 @@ resource "google_cloud_run_v2_job" "backfill" {
 
     template {
       service_account = google_service_account.worker.email
-      max_retries     = 1
-      timeout         = "3600s"
+      # A retried task resumes from its checkpoint (under the thumbnail prefix), redoing only what was in flight.
+      max_retries = 3
+      timeout     = "3600s"
 
       containers {
         image   = var.worker_image
@@ -333,6 +334,18 @@ resource "google_cloud_run_v2_job" "backfill" {
         env {
           name  = "MAX_CONCURRENCY"
           value = tostring(2 * var.worker_cpu)
+        }
+        env {
+          name  = "DRY_RUN"
+          value = tostring(var.backfill_dry_run)
+        }
+        env {
+          name  = "MAX_RATE" # empty: unlimited
+          value = var.backfill_max_rate > 0 ? tostring(var.backfill_max_rate) : ""
+        }
+        env {
+          name  = "PRUNE"
+          value = tostring(var.backfill_prune)
         }
 
         resources {

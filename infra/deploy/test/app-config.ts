@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { repoPath } from './repo.js';
 
-export type AppName = 'web' | 'worker';
+/** What runs: the web app, the worker service, and the worker's backfill job (its own loader). */
+export type AppName = 'web' | 'worker' | 'backfill';
 export type Env = Record<string, string | undefined>;
 type LoadConfig = (env: Env) => unknown;
 
@@ -28,13 +29,23 @@ export const CLOUD_RUN_VARIABLES = new Set([
   'K_REVISION',
   'K_CONFIGURATION',
   'CLOUD_RUN_JOB',
+  'CLOUD_RUN_EXECUTION',
+  'CLOUD_RUN_TASK_ATTEMPT',
 ]);
 
-export async function loadConfigOf(app: AppName): Promise<LoadConfig> {
+/** Each app's loader: the file under apps/ and the function it exports. */
+const LOADERS: Readonly<Record<AppName, { app: string; name: string }>> = {
+  web: { app: 'web', name: 'loadConfig' },
+  worker: { app: 'worker', name: 'loadConfig' },
+  backfill: { app: 'worker', name: 'loadBackfillConfig' },
+};
+
+export async function loadConfigOf(what: AppName): Promise<LoadConfig> {
+  const { app, name } = LOADERS[what];
   const url = pathToFileURL(repoPath('apps', app, 'src', 'config.ts')).href;
-  const mod = (await import(url)) as { loadConfig?: unknown };
-  assert.equal(typeof mod.loadConfig, 'function', `apps/${app}/src/config.ts exports loadConfig`);
-  return mod.loadConfig as LoadConfig;
+  const mod = (await import(url)) as Record<string, unknown>;
+  assert.equal(typeof mod[name], 'function', `apps/${app}/src/config.ts exports ${name}`);
+  return mod[name] as LoadConfig;
 }
 
 /** Calls loadConfig(env) and returns the variable names it looked at (throws what loadConfig throws). */
@@ -64,10 +75,11 @@ export function variablesRead(loadConfig: LoadConfig, env: Env = {}): Set<string
   return read;
 }
 
-/** The least each app needs to start: the worker must be told which bucket it serves. */
+/** The least each app needs to start: the worker must be told which bucket it serves, the job what to fill. */
 export const MINIMAL_ENV: Readonly<Record<AppName, Env>> = {
   web: {},
   worker: { UPLOAD_BUCKET: 'local-bucket' },
+  backfill: { UPLOAD_BUCKET: 'local-bucket', INPUT_FOLDER: 'gs://local-bucket/' },
 };
 
 /** Everything the app's loadConfig reads, with its minimal environment and with `env`. */

@@ -18,12 +18,12 @@ import { type TerraformFile, cloudRunContainers, envNames, parseTerraform, resou
 const COMPOSE_SERVICES: [string, AppName][] = [
   ['web', 'web'],
   ['worker', 'worker'],
-  ['backfill', 'worker'],
+  ['backfill', 'backfill'],
 ];
 const CLOUD_RUN_RESOURCES: [string, string, AppName][] = [
   ['google_cloud_run_v2_service', 'web', 'web'],
   ['google_cloud_run_v2_service', 'worker', 'worker'],
-  ['google_cloud_run_v2_job', 'backfill', 'worker'],
+  ['google_cloud_run_v2_job', 'backfill', 'backfill'],
 ];
 
 describe('environment variables across docker-compose.yml, Terraform and the apps', () => {
@@ -39,12 +39,23 @@ describe('environment variables across docker-compose.yml, Terraform and the app
     });
   }
 
+  it('finds what the backfill job reads by running its loadBackfillConfig', async () => {
+    const read = await variablesOf('backfill');
+    for (const name of ['INPUT_FOLDER', 'DRY_RUN', 'MAX_RATE', 'PRUNE', 'CLOUD_RUN_EXECUTION', 'RENDITIONS'])
+      assert.ok(read.has(name), `the backfill reads ${name}`);
+    assert.ok(!read.has('PORT'), 'the job listens on nothing');
+  });
+
   for (const [name, app] of COMPOSE_SERVICES) {
     it(`sets only variables the ${app} app reads on compose service "${name}"`, async () => {
       const env = environment(service(loadCompose(), name));
       const read = await variablesOf(app, env);
       const unread = Object.keys(env).filter((v) => !read.has(v) && !LIBRARY_VARIABLES.has(v));
-      assert.deepEqual(unread, [], `set in docker-compose.yml but never read by apps/${app}/src/config.ts`);
+      assert.deepEqual(
+        unread,
+        [],
+        `set in docker-compose.yml but never read by the ${app} loader in apps/*/src/config.ts`,
+      );
     });
 
     it(`gives compose service "${name}" an environment the ${app} app's loadConfig accepts`, async () => {
@@ -62,7 +73,7 @@ describe('environment variables across docker-compose.yml, Terraform and the app
       assert.deepEqual(
         names.filter((v) => !read.has(v)),
         [],
-        `set in Terraform but never read by apps/${app}/src/config.ts`,
+        `set in Terraform but never read by the ${app} loader in apps/*/src/config.ts`,
       );
       assert.deepEqual(
         names.filter(
