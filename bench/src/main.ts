@@ -1,4 +1,4 @@
-// `npm run bench`: runs every benchmark suite in sequence (`--only core`, `--only knobs`, `--only upload`, `--only worker`; `--quick` for a smoke
+// `npm run bench`: runs every benchmark suite in sequence (`--only core`, `--only knobs`, `--only upload`, `--only worker`, `--only backfill`; `--quick` for a smoke
 // run). Prints Markdown tables and verdicts; never exits non-zero on figures.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { runCoreSuite } from './core.js';
 import { runKnobSuite } from './knobs.js';
 import { runUploadSuite } from './upload.js';
 import { runWorkerSuite } from './e2e.js';
+import { runBackfillSuite } from './backfill.js';
 import { ensureTools } from './setup.js';
 import { BENCH_DIR, type SuiteContext } from './suite.js';
 
@@ -19,6 +20,7 @@ const SUITES: Record<
   knobs: { rounds: 1, passes: 1, run: runKnobSuite },
   upload: { rounds: 1, passes: 1, run: runUploadSuite },
   worker: { rounds: 1, passes: 1, run: runWorkerSuite },
+  backfill: { rounds: 1, passes: 1, run: runBackfillSuite },
 };
 
 async function main(): Promise<void> {
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
       rounds: values.quick ? 1 : suite.rounds,
       passes: values.quick ? 1 : suite.passes,
       warmupPasses: 1,
+      quick: values.quick,
       log,
     };
     const report = await suite.run(ctx);

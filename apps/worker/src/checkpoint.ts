@@ -19,6 +19,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { RenditionSpec, StorageAdapter } from '@thumbnailer/core';
+import type { Logger } from 'pino';
 import { BackfillError } from './errors.js';
 import { isPlainObject, isString } from './guards.js';
 import type { NameRange } from './shards.js';
@@ -295,4 +296,75 @@ export class Watermark {
   get pending(): number {
     return this.#done.length - this.#head;
   }
+}
+
+// ---- when checkpoints are written ----
+
+export interface Checkpointer {
+  /**
+   * Writes the current state (unless unchanged since the last write, or `force`); writes never overlap. A
+   * checkpoint that cannot be written is tried again later; a conflict stops the run (`conflict`).
+   */
+  save(complete?: boolean, force?: boolean): Promise<void>;
+  /** One more object settled: every `objects` of them, a write. */
+  settled(): void;
+  stop(): void;
+  /** Set when another attempt of this task owns the checkpoint: the run must stop. */
+  readonly conflict: BackfillError | undefined;
+}
+
+export interface CheckpointerOptions {
+  /** Undefined (a dry run): nothing is ever written. */
+  store: CheckpointStore | undefined;
+  state: (complete: boolean) => Checkpoint;
+  /** At most this often … (default 5 s) */
+  intervalMs?: number;
+  /** … or after this many objects, whichever comes first (default 1000). */
+  objects?: number;
+  logger: Logger;
+  onConflict: () => void;
+}
+
+export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
+  const { store, logger } = options;
+  const every = options.objects ?? 1000;
+  let writes = Promise.resolve();
+  let sinceWrite = 0;
+  let lastWritten: string | undefined;
+  let conflict: BackfillError | undefined;
+
+  const save = (complete = false, force = false): Promise<void> => {
+    if (!store || conflict) return writes;
+    writes = writes.then(async () => {
+      const state = options.state(complete);
+      const mark = JSON.stringify([state.phase, state.watermark, state.complete, state.tally]);
+      if ((!force && mark === lastWritten) || conflict) return;
+      sinceWrite = 0;
+      try {
+        await store.write(state);
+        lastWritten = mark;
+      } catch (err) {
+        if (err instanceof BackfillError) {
+          conflict = err;
+          options.onConflict();
+        } else {
+          logger.warn({ err }, 'the checkpoint could not be written; trying again later');
+        }
+      }
+    });
+    return writes;
+  };
+  const timer = setInterval(() => void save(), options.intervalMs ?? 5000);
+  timer.unref();
+  return {
+    save,
+    settled() {
+      sinceWrite += 1;
+      if (sinceWrite >= every) void save();
+    },
+    stop: () => clearInterval(timer),
+    get conflict() {
+      return conflict;
+    },
+  };
 }

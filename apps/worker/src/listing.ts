@@ -1,13 +1,70 @@
 /**
- * What the backfill reads of the bucket, in the order it runs: a task's name ranges listed one after the other in
- * Cloud Storage's name order (so "everything up to this name" is a place to resume from), read ahead of the work
- * into a bounded buffer (the listing is fast and the progress bar wants a total; the bound keeps a task of millions
- * of objects from holding them all).
+ * What the backfill reads of the bucket, in the order it runs: the shares of a run (one folder listing, and the
+ * first page of each folder when there are few), then a task's name ranges listed one after the other in Cloud
+ * Storage's name order (so "everything up to this name" is a place to resume from), read ahead of the work into a
+ * bounded buffer (the listing is fast and the progress bar wants a total; the bound keeps a task of millions of
+ * objects from holding them all), and worked through with a bounded number in flight.
  */
 import type { StorageAdapter, StoredObject } from '@thumbnailer/core';
-import { compareNames, type NameRange } from './shards.js';
+import { compareNames, shardRanges, without, type NameRange, type SpaceSample } from './shards.js';
 
 export type ListingStorage = Pick<StorageAdapter, 'list'>;
+
+/** Names read from a space to cut inside it: one listing page. */
+const SAMPLE_PAGE = 1000;
+
+/** The first page of a space's listing, `excluded` left out (no further page is read). */
+async function samplePage(storage: ListingStorage, space: string, excluded: string): Promise<SpaceSample> {
+  const names: string[] = [];
+  const ranges = excluded.startsWith(space) ? without({ start: space }, excluded) : [{ start: space }];
+  for await (const object of listRanges(storage, space, ranges)) {
+    names.push(object.name);
+    if (names.length === SAMPLE_PAGE) return { names, complete: false };
+  }
+  return { names, complete: true };
+}
+
+/**
+ * Every task's ranges under `prefix` (everything under `excluded` left out): one folder listing, and with fewer
+ * than two folders per task the first page of each folder (or of the loose objects, when there is no folder).
+ */
+export async function planShares(
+  storage: ListingStorage & Pick<StorageAdapter, 'folders'>,
+  prefix: string,
+  excluded: string,
+  taskCount: number,
+): Promise<NameRange[][]> {
+  const folders = await storage.folders(prefix);
+  const inputs = folders.filter((folder) => !folder.startsWith(excluded));
+  const samples = new Map<string, SpaceSample>();
+  if (taskCount > 1 && inputs.length < 2 * taskCount)
+    for (const space of inputs.length > 0 ? inputs : [prefix])
+      samples.set(space, await samplePage(storage, space, excluded));
+  return Array.from({ length: taskCount }, (_, i) =>
+    shardRanges(prefix, folders, i, taskCount, excluded, samples),
+  );
+}
+
+/**
+ * Calls `start` for each object in listing order (synchronously, so the caller can note the order) with at most
+ * `concurrency` of the promises it returns unsettled; stops taking objects once `stopping()`; resolves when every
+ * started one has settled. `start` must not reject.
+ */
+export async function drain(
+  objects: AsyncIterable<StoredObject>,
+  concurrency: number,
+  stopping: () => boolean,
+  start: (object: StoredObject) => Promise<void>,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  for await (const object of objects) {
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (stopping()) break;
+    const work = start(object).finally(() => inFlight.delete(work));
+    inFlight.add(work);
+  }
+  await Promise.all(inFlight);
+}
 
 /**
  * Every object in `ranges` (ascending, disjoint) under `prefix`, in name order; with `after`, only the names

@@ -220,29 +220,14 @@ export class StorageAdapter {
    * again to tell "exists" from a real refusal).
    */
   async createOnly(name: string, data: Buffer | string, options: WriteOptions = {}): Promise<CreateResult> {
-    const file = this.file(name);
     try {
-      await this.bounded('create', `the write of ${name}`, () =>
-        file.save(data, {
-          resumable: false,
-          contentType: options.contentType,
-          metadata: options.metadata ? { metadata: options.metadata } : undefined,
-          preconditionOpts: { ifGenerationMatch: 0 },
-        }),
-      );
+      return { status: 'created', object: await this.write(name, data, options, 0) };
     } catch (err) {
       const status = storageErrorStatus(err);
       if (status === 412) return { status: 'exists' };
       if (status === 403 && (await this.stat(name)) !== undefined) return { status: 'exists' };
       rethrowStorageError(err, `the write of ${name}`);
     }
-    // save() records the insert response on the File; read it back only if it did not.
-    if (file.metadata.generation !== undefined)
-      return { status: 'created', object: toStoredObject(this.bucketName, file.metadata) };
-    const found = await this.stat(name);
-    if (!found)
-      throw new TransientError('storage_unavailable', `${name} vanished right after it was written`);
-    return { status: 'created', object: found };
   }
 
   /**
@@ -255,26 +240,39 @@ export class StorageAdapter {
     data: Buffer | string,
     options: WriteOptions & { ifGenerationMatch: string },
   ): Promise<ReplaceResult> {
-    const file = this.file(name);
     try {
-      await this.bounded('create', `the write of ${name}`, () =>
-        file.save(data, {
-          resumable: false,
-          contentType: options.contentType,
-          metadata: options.metadata ? { metadata: options.metadata } : undefined,
-          preconditionOpts: { ifGenerationMatch: Number(options.ifGenerationMatch) },
-        }),
-      );
+      return {
+        status: 'written',
+        object: await this.write(name, data, options, Number(options.ifGenerationMatch)),
+      };
     } catch (err) {
       if (storageErrorStatus(err) === 412) return { status: 'precondition_failed' };
       rethrowStorageError(err, `the write of ${name}`);
     }
-    if (file.metadata.generation !== undefined)
-      return { status: 'written', object: toStoredObject(this.bucketName, file.metadata) };
+  }
+
+  /** One multipart insert under a generation precondition; the caller maps the failures. */
+  private async write(
+    name: string,
+    data: Buffer | string,
+    options: WriteOptions,
+    ifGenerationMatch: number,
+  ): Promise<StoredObject> {
+    const file = this.file(name);
+    await this.bounded('create', `the write of ${name}`, () =>
+      file.save(data, {
+        resumable: false,
+        contentType: options.contentType,
+        metadata: options.metadata ? { metadata: options.metadata } : undefined,
+        preconditionOpts: { ifGenerationMatch },
+      }),
+    );
+    // save() records the insert response on the File; read it back only if it did not.
+    if (file.metadata.generation !== undefined) return toStoredObject(this.bucketName, file.metadata);
     const found = await this.stat(name);
     if (!found)
       throw new TransientError('storage_unavailable', `${name} vanished right after it was written`);
-    return { status: 'written', object: found };
+    return found;
   }
 
   /** The bytes of exactly this generation; deleted or superseded (404) → `{status:'gone'}`. */

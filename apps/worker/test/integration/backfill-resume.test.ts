@@ -16,11 +16,8 @@ import {
   thumbnails,
   uploadAll,
   workerEnv,
-  type BackfillRun,
+  summed,
 } from './support.js';
-
-const sum = (runs: BackfillRun[], field: string): number =>
-  runs.reduce((n, r) => n + Number(r.summary?.[field] ?? NaN), 0);
 
 describe('backfill job, stopped and resumed', () => {
   let stack: Stack;
@@ -208,14 +205,14 @@ describe('backfill job, stopped and resumed', () => {
     const real = await Promise.all([0, 1].map((i) => runBackfillJob(env(i, false))));
     for (const run of real) assert.equal(run.code, 0, run.text.join('\n'));
     const requests = proxy.requests();
-    assert.equal(sum(real, 'processed'), report('missing'));
-    assert.equal(sum(real, 'duplicate'), report('complete'));
+    assert.equal(summed(real, 'processed'), report('missing'));
+    assert.equal(summed(real, 'duplicate'), report('complete'));
     assert.equal(
-      sum(real, 'skipped'),
+      summed(real, 'skipped'),
       report('notImageByType') + 2,
       'the text objects, once their bytes were read',
     );
-    assert.equal(sum(real, 'failed'), 0);
+    assert.equal(summed(real, 'failed'), 0);
     assert.equal(objectsOf(requests, 'create').length, estimated('create'), 'writes');
     assert.equal(objectsOf(requests, 'mediaRead').length, estimated('media_read'), 'downloads');
     assert.equal(objectsOf(requests, 'metadataRead').length, estimated('metadata_read'), 'metadata reads');

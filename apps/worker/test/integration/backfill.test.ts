@@ -16,11 +16,8 @@ import {
   upload,
   uploadAll,
   workerEnv,
-  type BackfillRun,
+  summed,
 } from './support.js';
-
-const sum = (runs: BackfillRun[], field: string): number =>
-  runs.reduce((n, r) => n + Number(r.summary?.[field] ?? NaN), 0);
 
 describe('backfill job', () => {
   let stack: Stack;
@@ -70,15 +67,15 @@ describe('backfill job', () => {
 
     const first = await runAll('first');
     for (const run of first) assert.equal(run.code, 0, run.text.join('\n'));
-    assert.equal(sum(first, 'total'), 50, 'every object in exactly one shard');
+    assert.equal(summed(first, 'total'), 50, 'every object in exactly one shard');
     assert.ok(
       first.every((r) => Number(r.summary?.total) > 0),
       'every shard got work',
     );
-    assert.equal(sum(first, 'processed'), 49);
-    assert.equal(sum(first, 'skipped'), 1, 'the text object');
-    assert.equal(sum(first, 'duplicate'), 0);
-    assert.equal(sum(first, 'failed'), 0);
+    assert.equal(summed(first, 'processed'), 49);
+    assert.equal(summed(first, 'skipped'), 1, 'the text object');
+    assert.equal(summed(first, 'duplicate'), 0);
+    assert.equal(summed(first, 'failed'), 0);
     const objects = first.flatMap((r) => backfilledObjects(r.logs));
     assert.equal(new Set(objects).size, 50, 'each object handled by one task only');
     assert.equal(objects.length, 50);
@@ -87,9 +84,9 @@ describe('backfill job', () => {
 
     const second = await runAll('second');
     for (const run of second) assert.equal(run.code, 0, run.text.join('\n'));
-    assert.equal(sum(second, 'total'), 50);
-    assert.equal(sum(second, 'processed'), 0, 'a second run does no new work');
-    assert.equal(sum(second, 'duplicate') + sum(second, 'skipped'), 50);
+    assert.equal(summed(second, 'total'), 50);
+    assert.equal(summed(second, 'processed'), 0, 'a second run does no new work');
+    assert.equal(summed(second, 'duplicate') + summed(second, 'skipped'), 50);
     assert.equal((await thumbnails(bucket, 'old/')).length, 49);
   });
 
@@ -141,8 +138,8 @@ describe('backfill job', () => {
     assert.equal(handled.length, names.length, 'every object handled once');
     assert.deepEqual(new Set(handled), new Set(names));
     for (const run of four) assert.ok(Number(run.summary?.total) > 0, 'every task got a share');
-    assert.equal(sum(four, 'failed'), 0);
-    assert.equal(sum(four, 'processed'), names.length);
+    assert.equal(summed(four, 'failed'), 0);
+    assert.equal(summed(four, 'processed'), names.length);
     const created = objectsOf(fourRequests, 'create');
     assert.equal(created.length, names.length, 'one rendition written per source, once');
     assert.equal(new Set(created).size, created.length);

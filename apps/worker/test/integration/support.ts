@@ -125,6 +125,11 @@ export function runBackfillJob(env: Record<string, string>): Promise<BackfillRun
   return startBackfillJob(env).finished;
 }
 
+/** A summary field added up over the tasks of a run. */
+export function summed(runs: readonly BackfillRun[], field: string): number {
+  return runs.reduce((n, r) => n + Number(r.summary?.[field] ?? NaN), 0);
+}
+
 /** The objects a backfill run settled (its per-object log lines), as `gs://bucket/name`. */
 export function backfilledObjects(logs: LogLine[]): string[] {
   return logs
