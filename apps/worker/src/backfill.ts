@@ -292,6 +292,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     for (const current of phases.slice(phases.indexOf(phase))) {
       if (stopping()) break;
       if (current !== phase) {
+        showProgress(); // the last of the pass before
         phase = current;
         watermark = new Watermark();
         doneInPhase = 0;

@@ -12,13 +12,13 @@ import type { FinalizePlan } from './pipeline.js';
  */
 export const MEASURED = {
   /**
-   * Backfill process CPU per source whose renditions it writes, for tiny sources (bench `--only backfill`: 10,000
-   * 64×48 images, 4 tasks, default rendition): listing, metadata reads, download, decode and encode of a tiny
-   * image, the create-only write, logs.
+   * Backfill process CPU per source whose renditions it writes, for tiny sources (bench `--only backfill`,
+   * 2026-12-02: 10,000 64×48 images, one task, default rendition): listing, metadata read, download, decode and
+   * encode of a tiny image, the create-only write, checkpoints, logs.
    */
-  writtenSourceCpuMs: 3.1,
-  /** Backfill process CPU per source whose renditions all exist (the same suite's re-run): metadata reads only. */
-  completeSourceCpuMs: 0.55,
+  writtenSourceCpuMs: 6.4,
+  /** Backfill process CPU per source whose renditions all exist (the same suite's one-task re-run). */
+  completeSourceCpuMs: 0.8,
   /**
    * Decode and render CPU per MiB of source, from core's 12 MP JPEG figure (bench `--only core`, 2026-12-02: 58.5 ms
    * for a 5.6 MB JPEG with the default set): what a real photo adds to the tiny sources' figure above.

@@ -52,18 +52,21 @@ function createRate(clock: () => number) {
     samples.push({ at: now, done });
     while (samples.length > 2 && now - samples[0]!.at > WINDOW_MS) samples.shift();
     const first = samples[0]!;
-    const seconds = (now - first.at) / 1000;
-    return seconds > 0 ? Math.max(0, (done - first.done) / seconds) : 0;
+    // At least a second: two samples a moment apart say nothing about a rate.
+    const seconds = Math.max(1, (now - first.at) / 1000);
+    return Math.max(0, (done - first.done) / seconds);
   };
 }
 
 export function createProgress(options: ProgressOptions): Progress {
   const clock = options.clock ?? (() => Date.now());
-  const rateOf = createRate(clock);
   let last: ProgressSnapshot | undefined;
   let phase: Phase | undefined;
 
+  let rateOf = createRate(clock);
+  let ratePhase: Phase | undefined;
   const figures = (s: ProgressSnapshot) => {
+    if (s.phase !== ratePhase) [rateOf, ratePhase] = [createRate(clock), s.phase];
     const rate = rateOf(s.done);
     const left = s.listed - s.done;
     return {
@@ -76,21 +79,26 @@ export function createProgress(options: ProgressOptions): Progress {
     const bar = new SingleBar(
       {
         stream: options.stream,
-        format: '{phase} [{bar}] {value}/{total}{more} | {rate}/s | ETA {eta} | {counts}{paused}',
+        format: '{phase} [{bar}] {value}/{total}{more} | {rate}/s | ETA {left} | {counts}{paused}',
         hideCursor: true,
         fps: 4,
       },
       Presets.shades_classic,
     );
-    const payload = (s: ProgressSnapshot) => ({
-      ...figures(s),
-      phase: s.phase === 'sources' ? 'sources   ' : 'renditions',
-      more: s.listing ? '+ (listing)' : '',
-      counts: Object.entries(s.counts)
-        .map(([name, n]) => `${name} ${n}`)
-        .join(' · '),
-      paused: s.paused ? ' | storage pushing back: paused' : '',
-    });
+    const payload = (s: ProgressSnapshot) => {
+      const { rate, eta } = figures(s);
+      return {
+        rate,
+        // Not `eta`: cli-progress fills that token itself, from its own estimate.
+        left: eta,
+        phase: s.phase === 'sources' ? 'sources   ' : 'renditions',
+        more: s.listing ? '+ (listing)' : '',
+        counts: Object.entries(s.counts)
+          .map(([name, n]) => `${name} ${n}`)
+          .join(' · '),
+        paused: s.paused ? ' | storage pushing back: paused' : '',
+      };
+    };
     return {
       update(s) {
         if (phase !== s.phase) {

@@ -62,7 +62,7 @@ export function formatSummary(summary: BackfillSummary, input: InputFolder): str
       ['downloads', n(requests.media_read)],
       ['writes', n(requests.create)],
       ['deletes', n(requests.delete)],
-      ['CPU', `≈ ${cpuSeconds} CPU-seconds`],
+      ['CPU', `≈ ${cpuSeconds.toFixed(1)} CPU-seconds`],
     ]) +
     `  (plus a checkpoint write every 5 s; CPU from bench/README.md: ${MEASURED.writtenSourceCpuMs} ms per source ` +
     `written + ${MEASURED.renderCpuMsPerMiB} ms per MiB, ${MEASURED.completeSourceCpuMs} ms per complete source)\n`
