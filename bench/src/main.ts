@@ -1,6 +1,6 @@
-// `npm run bench`: runs every benchmark suite in sequence (`--only core`, `--only knobs`, `--only upload`, `--only worker`; `--quick` for a smoke
-// run). Prints Markdown tables and verdicts; never exits non-zero on figures. Writes the charts of the suites that
-// ran as SVG into `--charts <dir>` (default bench/charts; a `--quick` run writes none unless given the flag).
+// `npm run bench`: runs every benchmark suite in sequence (`--only core|knobs|upload|worker|backfill`; `--quick` for a
+// smoke run). Prints Markdown tables and verdicts; never exits non-zero on figures. Writes the charts of the suites
+// that ran as SVG into `--charts <dir>` (default bench/charts; a `--quick` run writes none unless given the flag).
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { runCoreSuite } from './core.js';
 import { runKnobSuite } from './knobs.js';
 import { runUploadSuite } from './upload.js';
 import { runWorkerSuite } from './e2e.js';
+import { runBackfillSuite } from './backfill.js';
 import { ensureTools } from './setup.js';
 import { BENCH_DIR, type SuiteContext } from './suite.js';
 
@@ -22,6 +23,7 @@ const SUITES: Record<
   knobs: { rounds: 1, passes: 1, run: runKnobSuite },
   upload: { rounds: 1, passes: 1, run: charted(runUploadSuite, uploadCharts) },
   worker: { rounds: 1, passes: 1, run: charted(runWorkerSuite, workerCharts) },
+  backfill: { rounds: 1, passes: 1, run: runBackfillSuite },
 };
 
 async function main(): Promise<void> {
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
       rounds: values.quick ? 1 : suite.rounds,
       passes: values.quick ? 1 : suite.passes,
       warmupPasses: 1,
+      quick: values.quick,
       log,
     };
     const run = runInfoNow({ rounds: ctx.rounds, passes: ctx.passes, quick: values.quick });

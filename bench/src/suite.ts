@@ -16,6 +16,8 @@ export interface SuiteContext {
   rounds: number;
   passes: number;
   warmupPasses: number;
+  /** `--quick`: a smoke run (suites with a fixed workload make it smaller). */
+  quick: boolean;
   log: (line: string) => void;
 }
 

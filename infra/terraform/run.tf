@@ -321,8 +321,9 @@ resource "google_cloud_run_v2_job" "backfill" {
 
     template {
       service_account = google_service_account.worker.email
-      max_retries     = 1
-      timeout         = "3600s"
+      # A retried task resumes from its checkpoint (under the thumbnail prefix), redoing only what was in flight.
+      max_retries = 3
+      timeout     = "3600s"
 
       containers {
         image   = var.worker_image
@@ -357,9 +358,28 @@ resource "google_cloud_run_v2_job" "backfill" {
           name  = "MAX_CONCURRENCY"
           value = tostring(2 * var.worker_cpu)
         }
+        dynamic "env" {
+          for_each = local.renditions
+          content {
+            name  = "RENDITIONS"
+            value = env.value
+          }
+        }
         env {
           name  = "EVENTS_TOPIC"
           value = google_pubsub_topic.events.id
+        }
+        env {
+          name  = "DRY_RUN"
+          value = tostring(var.backfill_dry_run)
+        }
+        env {
+          name  = "MAX_RATE" # empty: unlimited
+          value = var.backfill_max_rate > 0 ? tostring(var.backfill_max_rate) : ""
+        }
+        env {
+          name  = "PRUNE"
+          value = tostring(var.backfill_prune)
         }
 
         resources {
@@ -428,6 +448,13 @@ resource "google_cloud_run_v2_job" "replay_dead_letters" {
         env {
           name  = "MAX_CONCURRENCY"
           value = tostring(2 * var.worker_cpu)
+        }
+        dynamic "env" {
+          for_each = local.renditions
+          content {
+            name  = "RENDITIONS"
+            value = env.value
+          }
         }
         env {
           name  = "EVENTS_TOPIC"

@@ -20,6 +20,18 @@ resource "google_storage_bucket" "uploads" {
     }
   }
 
+  # The backfill job's shard plans and checkpoints (<thumbnail_prefix>.backfill/<execution>/…): a retried task resumes
+  # from them within its execution; a week later nothing is left behind.
+  lifecycle_rule {
+    condition {
+      age            = 7
+      matches_prefix = ["${var.thumbnail_prefix}.backfill/"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
   depends_on = [google_project_service.apis]
 }
 

@@ -95,6 +95,29 @@ variable "backfill_input_folder" {
   default     = ""
 }
 
+variable "backfill_dry_run" {
+  description = "DRY_RUN of the backfill job: list and check, write nothing, log what a run would do and cost. For one execution: gcloud run jobs execute <name>-backfill --update-env-vars DRY_RUN=true."
+  type        = bool
+  default     = false
+}
+
+variable "backfill_max_rate" {
+  description = "MAX_RATE of the backfill job: images per second each task starts at most; 0 means unlimited."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.backfill_max_rate >= 0
+    error_message = "backfill_max_rate must be 0 (unlimited) or a positive number of images per second."
+  }
+}
+
+variable "backfill_prune" {
+  description = "PRUNE of the backfill job: also delete renditions whose spec is no longer in RENDITIONS (under the thumbnail prefix only)."
+  type        = bool
+  default     = false
+}
+
 variable "deletion_protection" {
   description = "Protect the Cloud Run services and job from terraform destroy."
   type        = bool

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, defaultRenditions, parseRenditions } from '@thumbnailer/core';
-import { loadConfig, loadReplayConfig } from './config.js';
+import { loadBackfillConfig, loadConfig, loadReplayConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults when only the bucket is set', () => {
@@ -18,10 +18,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       buckets: new Set(['local-bucket']),
       storageTimeoutMs: 30_000,
-      inputFolder: undefined,
       uploadBucket: 'local-bucket',
-      taskIndex: 0,
-      taskCount: 1,
     });
   });
 
@@ -42,31 +39,12 @@ describe('loadConfig', () => {
     },
     { env: { EVENTS_TOPIC: 'thumbnailer-events' }, expect: { eventsTopic: 'thumbnailer-events' } },
     { env: { MAX_CONCURRENCY: '3' }, expect: { maxConcurrency: 3 } },
-    {
-      env: { INPUT_FOLDER: 'gs://other-bucket/2025/', UPLOAD_BUCKET: '' },
-      expect: {
-        inputFolder: { bucket: 'other-bucket', prefix: '2025/' },
-        buckets: new Set(['other-bucket']),
-      },
-    },
-    {
-      env: { INPUT_FOLDER: 'gs://other-bucket', BUCKETS: 'a-bucket,other-bucket' },
-      expect: { inputFolder: { bucket: 'other-bucket', prefix: '' } },
-    },
     { env: { BUCKETS: ' a-bucket , b-bucket ' }, expect: { buckets: new Set(['a-bucket', 'b-bucket']) } },
     {
       env: { BUCKETS: 'a-bucket', UPLOAD_BUCKET: 'local-bucket' },
       expect: { buckets: new Set(['a-bucket']) },
     },
     { env: { STORAGE_TIMEOUT_SECONDS: '5' }, expect: { storageTimeoutMs: 5000 } },
-    {
-      env: { INPUT_FOLDER: '20251203T15Z', UPLOAD_BUCKET: 'local-bucket' },
-      expect: {
-        inputFolder: { bucket: 'local-bucket', prefix: '20251203T15Z/' },
-        uploadBucket: 'local-bucket',
-      },
-    },
-    { env: { CLOUD_RUN_TASK_INDEX: '2', CLOUD_RUN_TASK_COUNT: '3' }, expect: { taskIndex: 2, taskCount: 3 } },
   ];
   for (const { env, expect } of accepted) {
     it(`reads ${JSON.stringify(env)}`, () => {
@@ -89,14 +67,9 @@ describe('loadConfig', () => {
     { env: { PUBSUB_SUBSCRIPTION: 'projects/p/topics/t' }, names: 'PUBSUB_SUBSCRIPTION' },
     { env: { LOG_LEVEL: 'loud' }, names: 'LOG_LEVEL' },
     { env: { UPLOAD_BUCKET: 'Not_A_Bucket!' }, names: 'UPLOAD_BUCKET' },
-    { env: { INPUT_FOLDER: 'photos/', UPLOAD_BUCKET: '' }, names: 'INPUT_FOLDER' },
-    { env: { INPUT_FOLDER: 'gs://b!/x' }, names: 'INPUT_FOLDER' },
-    { env: { CLOUD_RUN_TASK_INDEX: '3', CLOUD_RUN_TASK_COUNT: '3' }, names: 'CLOUD_RUN_TASK_INDEX' },
-    { env: { CLOUD_RUN_TASK_COUNT: '0' }, names: 'CLOUD_RUN_TASK_COUNT' },
     { env: { UPLOAD_BUCKET: '' }, names: 'BUCKETS' },
     { env: { BUCKETS: 'a-bucket,,b-bucket' }, names: 'BUCKETS' },
     { env: { BUCKETS: 'a-bucket,Bad!' }, names: 'BUCKETS' },
-    { env: { BUCKETS: 'a-bucket', INPUT_FOLDER: 'gs://other-bucket/x/' }, names: 'INPUT_FOLDER' },
     { env: { STORAGE_TIMEOUT_SECONDS: '0' }, names: 'STORAGE_TIMEOUT_SECONDS' },
     { env: { RENDITIONS: 'thumb:100x100,thumb:200x200' }, names: 'RENDITIONS' },
     { env: { EVENTS_TOPIC: 'projects/p/subscriptions/s' }, names: 'EVENTS_TOPIC' },
@@ -105,6 +78,96 @@ describe('loadConfig', () => {
     it(`refuses ${JSON.stringify(env)} with an error naming ${names}`, () => {
       assert.throws(
         () => loadConfig({ UPLOAD_BUCKET: 'local-bucket', ...env }),
+        (err: unknown) =>
+          err instanceof ConfigError && err.variable === names && err.message.startsWith(names),
+      );
+    });
+  }
+});
+
+describe('loadBackfillConfig', () => {
+  it('uses the documented defaults when only the input folder is set', () => {
+    const config = loadBackfillConfig({ INPUT_FOLDER: 'gs://local-bucket/' });
+    assert.deepEqual(config, {
+      projectId: undefined,
+      thumbnailPrefix: 'thumbnails/',
+      renditions: defaultRenditions(100),
+      eventsTopic: undefined,
+      maxConcurrency: 2 * os.availableParallelism(),
+      logLevel: 'info',
+      buckets: new Set(['local-bucket']),
+      storageTimeoutMs: 30_000,
+      uploadBucket: undefined,
+      input: { bucket: 'local-bucket', prefix: '' },
+      taskIndex: 0,
+      taskCount: 1,
+      execution: 'local',
+      dryRun: false,
+      maxRate: undefined,
+      prune: false,
+    });
+  });
+
+  const accepted: { env: Record<string, string>; expect: Record<string, unknown> }[] = [
+    {
+      env: { INPUT_FOLDER: 'gs://other-bucket/2025/', UPLOAD_BUCKET: '' },
+      expect: { input: { bucket: 'other-bucket', prefix: '2025/' }, buckets: new Set(['other-bucket']) },
+    },
+    {
+      env: { INPUT_FOLDER: 'gs://other-bucket', BUCKETS: 'a-bucket,other-bucket' },
+      expect: { input: { bucket: 'other-bucket', prefix: '' } },
+    },
+    {
+      env: { INPUT_FOLDER: '20251203T15Z', UPLOAD_BUCKET: 'local-bucket' },
+      expect: { input: { bucket: 'local-bucket', prefix: '20251203T15Z/' }, uploadBucket: 'local-bucket' },
+    },
+    { env: { CLOUD_RUN_TASK_INDEX: '2', CLOUD_RUN_TASK_COUNT: '3' }, expect: { taskIndex: 2, taskCount: 3 } },
+    {
+      env: { CLOUD_RUN_EXECUTION: 'thumbnailer-backfill-x7k2p' },
+      expect: { execution: 'thumbnailer-backfill-x7k2p' },
+    },
+    { env: { DRY_RUN: 'true', PRUNE: 'TRUE' }, expect: { dryRun: true, prune: true } },
+    { env: { DRY_RUN: '0', PRUNE: 'no' }, expect: { dryRun: false, prune: false } },
+    { env: { MAX_RATE: '25' }, expect: { maxRate: 25 } },
+    { env: { MAX_RATE: '0.5' }, expect: { maxRate: 0.5 } },
+    { env: { MAX_RATE: ' ' }, expect: { maxRate: undefined } },
+    {
+      env: { RENDITIONS: 'card:400x300:cover:webp' },
+      expect: { renditions: parseRenditions('card:400x300:cover:webp') },
+    },
+  ];
+  for (const { env, expect } of accepted) {
+    it(`reads ${JSON.stringify(env)}`, () => {
+      const config = loadBackfillConfig({
+        UPLOAD_BUCKET: 'local-bucket',
+        INPUT_FOLDER: 'old/',
+        ...env,
+      }) as unknown as Record<string, unknown>;
+      for (const [key, value] of Object.entries(expect)) assert.deepEqual(config[key], value, key);
+    });
+  }
+
+  const refused: { env: Record<string, string>; names: string }[] = [
+    { env: { INPUT_FOLDER: '' }, names: 'INPUT_FOLDER' },
+    { env: { INPUT_FOLDER: 'photos/', UPLOAD_BUCKET: '' }, names: 'INPUT_FOLDER' },
+    { env: { INPUT_FOLDER: 'gs://b!/x' }, names: 'INPUT_FOLDER' },
+    { env: { INPUT_FOLDER: 'a/../b/' }, names: 'INPUT_FOLDER' },
+    { env: { BUCKETS: 'a-bucket', INPUT_FOLDER: 'gs://other-bucket/x/' }, names: 'INPUT_FOLDER' },
+    { env: { CLOUD_RUN_TASK_INDEX: '3', CLOUD_RUN_TASK_COUNT: '3' }, names: 'CLOUD_RUN_TASK_INDEX' },
+    { env: { CLOUD_RUN_TASK_COUNT: '0' }, names: 'CLOUD_RUN_TASK_COUNT' },
+    { env: { CLOUD_RUN_EXECUTION: 'a/b' }, names: 'CLOUD_RUN_EXECUTION' },
+    { env: { DRY_RUN: 'maybe' }, names: 'DRY_RUN' },
+    { env: { PRUNE: 'on' }, names: 'PRUNE' },
+    { env: { MAX_RATE: '0' }, names: 'MAX_RATE' },
+    { env: { MAX_RATE: '-5' }, names: 'MAX_RATE' },
+    { env: { MAX_RATE: 'fast' }, names: 'MAX_RATE' },
+    { env: { MAX_RATE: '1e3' }, names: 'MAX_RATE' },
+    { env: { THUMBNAIL_SIZE: '0' }, names: 'THUMBNAIL_SIZE' },
+  ];
+  for (const { env, names } of refused) {
+    it(`refuses ${JSON.stringify(env)} with an error naming ${names}`, () => {
+      assert.throws(
+        () => loadBackfillConfig({ UPLOAD_BUCKET: 'local-bucket', INPUT_FOLDER: 'old/', ...env }),
         (err: unknown) =>
           err instanceof ConfigError && err.variable === names && err.message.startsWith(names),
       );

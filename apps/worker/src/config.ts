@@ -1,6 +1,7 @@
 /**
- * The worker's configuration (service and backfill job): read from the environment once, validated, and passed
- * in from there on. A malformed value throws an Error naming the variable; main.ts prints that one line and exits.
+ * The worker's configuration, read from the environment once, validated, and passed in from there on: the service's
+ * (`loadConfig`) and the backfill job's (`loadBackfillConfig`: the same pipeline settings plus the job's own). A
+ * malformed value throws a ConfigError naming the variable; runMain prints that one line and exits.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -23,11 +24,9 @@ export interface InputFolder {
   prefix: string;
 }
 
-export interface WorkerConfig {
-  port: number;
+/** What the service and the backfill job both read: the pipeline's settings and the clients'. */
+export interface PipelineConfig {
   projectId: string | undefined;
-  /** Unset → no pull; only `POST /event` works. */
-  subscription: string | undefined;
   thumbnailPrefix: string;
   /** `RENDITIONS`, default `thumb:<THUMBNAIL_SIZE>x<THUMBNAIL_SIZE>` (today's single thumbnail). */
   renditions: readonly RenditionSpec[];
@@ -39,11 +38,28 @@ export interface WorkerConfig {
   buckets: ReadonlySet<string>;
   /** Longest one storage request may take before it counts as transient (`STORAGE_TIMEOUT_SECONDS`). */
   storageTimeoutMs: number;
-  /** Backfill only: `INPUT_FOLDER` resolved against `UPLOAD_BUCKET`. */
-  inputFolder: InputFolder | undefined;
   uploadBucket: string | undefined;
+}
+
+export interface WorkerConfig extends PipelineConfig {
+  port: number;
+  /** Unset → no pull; only `POST /event` works. */
+  subscription: string | undefined;
+}
+
+export interface BackfillConfig extends PipelineConfig {
+  /** `INPUT_FOLDER` resolved against `UPLOAD_BUCKET` (required). */
+  input: InputFolder;
   taskIndex: number;
   taskCount: number;
+  /** `CLOUD_RUN_EXECUTION` (set by Cloud Run; `local` otherwise): a task's retries share its checkpoints. */
+  execution: string;
+  /** `DRY_RUN`: list and check, write nothing, print what a run would do and cost. */
+  dryRun: boolean;
+  /** `MAX_RATE`: images per second this task starts at most; undefined: unlimited. */
+  maxRate: number | undefined;
+  /** `PRUNE`: also delete renditions whose spec is no longer in RENDITIONS. */
+  prune: boolean;
 }
 
 const SUBSCRIPTION = /^(projects\/[^/]+\/subscriptions\/)?[A-Za-z][\w.~+%-]{2,254}$/;
@@ -103,6 +119,60 @@ function buckets(raw: string | undefined, uploadBucket: string | undefined): Rea
   return new Set(names.map((name) => checkBucketName('BUCKETS', name)));
 }
 
+const EXECUTION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const RATE = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, any case); `fallback` when unset. */
+function booleanVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optionalVar(env, name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new ConfigError(name, `${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+/** `MAX_RATE`: a positive number of images per second (fractions allowed); unset → unlimited. */
+function rateVar(env: Env, name: string): number | undefined {
+  const raw = optionalVar(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!RATE.test(raw) || !(value > 0) || value > 100_000) {
+    throw new ConfigError(
+      name,
+      `${name} must be a number of images per second above 0 and at most 100000, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+/** `CLOUD_RUN_EXECUTION`: part of the checkpoints' object names; `local` when not on Cloud Run. */
+function executionVar(env: Env): string {
+  const execution = optionalVar(env, 'CLOUD_RUN_EXECUTION') ?? 'local';
+  if (!EXECUTION.test(execution)) {
+    throw new ConfigError(
+      'CLOUD_RUN_EXECUTION',
+      `CLOUD_RUN_EXECUTION must be letters, digits, ".", "_" or "-" (at most 100), got ${JSON.stringify(execution)}`,
+    );
+  }
+  return execution;
+}
+
+/** The settings both loaders read, BUCKETS aside (its default depends on INPUT_FOLDER for the job). */
+function pipelineConfig(env: Env): Omit<PipelineConfig, 'buckets'> {
+  return {
+    projectId: optionalVar(env, 'GOOGLE_CLOUD_PROJECT'),
+    thumbnailPrefix: thumbnailPrefixVar(env),
+    renditions: renditionsVar(env, integerVar(env, 'THUMBNAIL_SIZE', 100, 1, 4096)),
+    eventsTopic: topicVar(env, 'EVENTS_TOPIC'),
+    maxConcurrency: integerVar(env, 'MAX_CONCURRENCY', 2 * os.availableParallelism(), 1, 1024),
+    logLevel: logLevelVar(env),
+    storageTimeoutMs: 1000 * integerVar(env, 'STORAGE_TIMEOUT_SECONDS', 30, 1, 600),
+    uploadBucket: bucketVar(env, 'UPLOAD_BUCKET'),
+  };
+}
+
+/** The worker service's configuration. */
 export function loadConfig(env: Env = process.env): WorkerConfig {
   const subscription = optionalVar(env, 'PUBSUB_SUBSCRIPTION');
   if (subscription !== undefined && !SUBSCRIPTION.test(subscription)) {
@@ -111,13 +181,18 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
       `PUBSUB_SUBSCRIPTION is not a valid subscription name: ${JSON.stringify(subscription)}`,
     );
   }
+  const common = pipelineConfig(env);
+  return {
+    port: integerVar(env, 'PORT', 8080, 1, 65535),
+    subscription,
+    ...common,
+    buckets: buckets(optionalVar(env, 'BUCKETS'), common.uploadBucket),
+  };
+}
 
-  const thumbnailPrefix = thumbnailPrefixVar(env);
-
-  const logLevel = logLevelVar(env);
-
-  const uploadBucket = bucketVar(env, 'UPLOAD_BUCKET');
-
+/** The backfill job's configuration: the pipeline's settings, INPUT_FOLDER, its shard, and how it runs. */
+export function loadBackfillConfig(env: Env = process.env): BackfillConfig {
+  const common = pipelineConfig(env);
   const taskCount = integerVar(env, 'CLOUD_RUN_TASK_COUNT', 1, 1, 10_000);
   const taskIndex = integerVar(env, 'CLOUD_RUN_TASK_INDEX', 0, 0, 9_999);
   if (taskIndex >= taskCount) {
@@ -126,31 +201,30 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
       `CLOUD_RUN_TASK_INDEX must be below CLOUD_RUN_TASK_COUNT (${taskCount}), got ${taskIndex}`,
     );
   }
-
-  const input = inputFolder(optionalVar(env, 'INPUT_FOLDER'), uploadBucket);
-  const served = buckets(optionalVar(env, 'BUCKETS'), uploadBucket ?? input?.bucket);
-  if (input && !served.has(input.bucket)) {
+  const input = inputFolder(optionalVar(env, 'INPUT_FOLDER'), common.uploadBucket);
+  if (input === undefined) {
+    throw new ConfigError(
+      'INPUT_FOLDER',
+      'INPUT_FOLDER is required for the backfill (gs://bucket/prefix/, or a prefix in UPLOAD_BUCKET)',
+    );
+  }
+  const served = buckets(optionalVar(env, 'BUCKETS'), common.uploadBucket ?? input.bucket);
+  if (!served.has(input.bucket)) {
     throw new ConfigError(
       'INPUT_FOLDER',
       `INPUT_FOLDER names bucket ${input.bucket}, which is not one of BUCKETS (${[...served].join(', ')})`,
     );
   }
-
   return {
-    port: integerVar(env, 'PORT', 8080, 1, 65535),
-    projectId: optionalVar(env, 'GOOGLE_CLOUD_PROJECT'),
-    subscription,
-    thumbnailPrefix,
-    renditions: renditionsVar(env, integerVar(env, 'THUMBNAIL_SIZE', 100, 1, 4096)),
-    eventsTopic: topicVar(env, 'EVENTS_TOPIC'),
-    maxConcurrency: integerVar(env, 'MAX_CONCURRENCY', 2 * os.availableParallelism(), 1, 1024),
-    logLevel,
+    ...common,
     buckets: served,
-    storageTimeoutMs: 1000 * integerVar(env, 'STORAGE_TIMEOUT_SECONDS', 30, 1, 600),
-    inputFolder: input,
-    uploadBucket,
+    input,
     taskIndex,
     taskCount,
+    execution: executionVar(env),
+    dryRun: booleanVar(env, 'DRY_RUN', false),
+    maxRate: rateVar(env, 'MAX_RATE'),
+    prune: booleanVar(env, 'PRUNE', false),
   };
 }
 

@@ -179,6 +179,8 @@ export interface WorkerPipelineDeps {
   notifier?: Notifier;
   metrics?: Pick<WorkerMetrics, 'latency' | 'timeRender' | 'storageRequest'>;
   signal?: AbortSignal;
+  /** The in-process idempotency map (default: a new bounded one). */
+  memo?: PipelineOptions['memo'];
 }
 
 /** The pipeline over a Storage client made in main: one adapter per served bucket. */
@@ -207,5 +209,6 @@ export function createWorkerPipeline(deps: WorkerPipelineDeps): Pipeline {
     ...(deps.notifier ? { notifier: deps.notifier } : {}),
     ...(metrics ? { metrics } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(deps.memo ? { memo: deps.memo } : {}),
   });
 }

@@ -43,7 +43,9 @@ export interface WorkerClients {
 
 /** The clients one worker process uses; each reads its emulator switch itself. */
 export function createWorkerClients(
-  config: Pick<WorkerConfig, 'projectId' | 'storageTimeoutMs' | 'subscription' | 'eventsTopic'>,
+  config: Pick<WorkerConfig, 'projectId' | 'storageTimeoutMs' | 'eventsTopic'> & {
+    subscription?: string | undefined;
+  },
 ): WorkerClients {
   const pubsub =
     config.subscription || config.eventsTopic

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cutPoints, prefixEnd, shardRanges, without, type NameRange } from './shards.js';
-
-const inRange = (name: string, r: NameRange) => name >= r.start && (r.end === undefined || name < r.end);
+import {
+  compareNames,
+  cutPoints,
+  inRange,
+  prefixEnd,
+  shardRanges,
+  without,
+  type NameRange,
+} from './shards.js';
 
 /** The folders a delimiter listing under `prefix` would return for these names. */
 function foldersOf(names: string[], prefix: string): string[] {
@@ -68,6 +74,63 @@ describe('shardRanges', () => {
         huge.filter((n) => shardRanges(prefix, [], i, 4, 'thumbnails/').some((r) => inRange(n, r))).length,
     );
     assert.ok(Math.min(...counts) > 0, `every task gets a share: ${counts.join(', ')}`);
+  });
+
+  it('cuts the checkpoints folder out when it lists the thumbnail prefix itself', () => {
+    const folders = ['thumbnails/.backfill/', 'thumbnails/20251203T15Z/', 'thumbnails/20251204T09Z/'];
+    const ranges = [0, 1].flatMap((i) => shardRanges('thumbnails/', folders, i, 2, 'thumbnails/.backfill/'));
+    assert.ok(!ranges.some((r) => inRange('thumbnails/.backfill/local/x/task-0.json', r)));
+    for (const name of [
+      'thumbnails/20251203T15Z/a.jpg',
+      'thumbnails/20251204T09Z/b.jpg',
+      'thumbnails/.claims/c',
+    ])
+      assert.equal(ranges.filter((r) => inRange(name, r)).length, 1, name);
+  });
+
+  it('orders folders as Cloud Storage does (UTF-8 bytes), so names beyond U+FFFF stay in exactly one shard', () => {
+    // U+1F600 is a surrogate pair in UTF-16 (0xD83D…), which sorts below U+FF5E there but above it in UTF-8; with
+    // these folders two of the three tasks' boundaries fall on such names.
+    const folders = ['a/', 'b/', '\u{1F600}/', '\u{1F601}/', '\uFF5E/', '\uFF5F/'];
+    const names = [...folders.map((f) => `${f}x.jpg`), 'loose.jpg'];
+    const shards = [0, 1, 2].map((i) => shardRanges('', folders, i, 3, 'thumbnails/'));
+    // How Cloud Storage answers a listing of [start, end): by the names' UTF-8 bytes.
+    const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    const listed = (name: string, r: NameRange) =>
+      bytes(name, r.start) >= 0 && (r.end === undefined || bytes(name, r.end) < 0);
+    for (const name of names)
+      assert.equal(shards.filter((ranges) => ranges.some((r) => listed(name, r))).length, 1, name);
+    assert.ok(compareNames('\uFF5E', '\u{1F600}') < 0);
+  });
+
+  it('cuts a sampled folder by its names, so that the tasks get equal counts', () => {
+    const prefix = '20251203T15Z/';
+    const names = Array.from({ length: 50 }, (_, i) => `${prefix}${String(i).padStart(2, '0')}.jpg`);
+    const samples = new Map([[prefix, { names, complete: true }]]);
+    const counts = [0, 1, 2].map(
+      (i) =>
+        names.filter((n) => shardRanges(prefix, [], i, 3, 'thumbnails/', samples).some((r) => inRange(n, r)))
+          .length,
+    );
+    assert.deepEqual(counts.sort(), [16, 17, 17]);
+  });
+
+  it('cuts a folder sampled in part after what its names have in common (IMG_0…, IMG_2…)', () => {
+    const prefix = 'camera/';
+    const page = Array.from({ length: 1000 }, (_, i) => `${prefix}IMG_${String(i).padStart(4, '0')}.JPG`);
+    const samples = new Map([[prefix, { names: page, complete: false }]]);
+    const all = Array.from({ length: 10_000 }, (_, i) => `${prefix}IMG_${String(i).padStart(4, '0')}.JPG`);
+    const counts = [0, 1, 2, 3].map(
+      (i) =>
+        all.filter((n) => shardRanges(prefix, [], i, 4, 'thumbnails/', samples).some((r) => inRange(n, r)))
+          .length,
+    );
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      all.length,
+    );
+    for (const count of counts)
+      assert.ok(count >= 1000, `every task gets a real share: ${counts.join(', ')}`);
   });
 
   it('gives nothing to list when the input folder is under the thumbnail prefix', () => {

@@ -8,12 +8,16 @@ import { pathToFileURL } from 'node:url';
 import { repoPath } from './repo.js';
 
 export type AppName = 'web' | 'worker';
-/** A configuration loader: an app's loadConfig, or `replay`, the worker's replay job's loadReplayConfig. */
-export type ConfigName = AppName | 'replay';
+/**
+ * A configuration loader: an app's loadConfig, or one of the worker's jobs' own — `backfill` (loadBackfillConfig)
+ * and `replay` (loadReplayConfig).
+ */
+export type ConfigName = AppName | 'backfill' | 'replay';
 
 const LOADERS: Readonly<Record<ConfigName, { app: AppName; name: string }>> = {
   web: { app: 'web', name: 'loadConfig' },
   worker: { app: 'worker', name: 'loadConfig' },
+  backfill: { app: 'worker', name: 'loadBackfillConfig' },
   replay: { app: 'worker', name: 'loadReplayConfig' },
 };
 export type Env = Record<string, string | undefined>;
@@ -37,6 +41,8 @@ export const CLOUD_RUN_VARIABLES = new Set([
   'K_REVISION',
   'K_CONFIGURATION',
   'CLOUD_RUN_JOB',
+  'CLOUD_RUN_EXECUTION',
+  'CLOUD_RUN_TASK_ATTEMPT',
 ]);
 
 export async function loadConfigOf(config: ConfigName): Promise<LoadConfig> {
@@ -78,6 +84,7 @@ export function variablesRead(loadConfig: LoadConfig, env: Env = {}): Set<string
 export const MINIMAL_ENV: Readonly<Record<ConfigName, Env>> = {
   web: {},
   worker: { UPLOAD_BUCKET: 'local-bucket' },
+  backfill: { UPLOAD_BUCKET: 'local-bucket', INPUT_FOLDER: 'gs://local-bucket/' },
   replay: { UPLOAD_BUCKET: 'local-bucket' },
 };
 

@@ -18,21 +18,25 @@ import { type TerraformFile, cloudRunContainers, envNames, parseTerraform, resou
 const COMPOSE_SERVICES: [string, ConfigName][] = [
   ['web', 'web'],
   ['worker', 'worker'],
-  ['backfill', 'worker'],
+  ['backfill', 'backfill'],
   ['replay-dead-letters', 'replay'],
 ];
 const CLOUD_RUN_RESOURCES: [string, string, ConfigName][] = [
   ['google_cloud_run_v2_service', 'web', 'web'],
   ['google_cloud_run_v2_service', 'worker', 'worker'],
-  ['google_cloud_run_v2_job', 'backfill', 'worker'],
+  ['google_cloud_run_v2_job', 'backfill', 'backfill'],
   ['google_cloud_run_v2_job', 'replay_dead_letters', 'replay'],
 ];
 
 /** Where each configuration is read, and who reads it. */
 const source = (config: ConfigName): string =>
-  config === 'replay' ? 'apps/worker/src/config.ts (loadReplayConfig)' : `apps/${config}/src/config.ts`;
+  config === 'replay'
+    ? 'apps/worker/src/config.ts (loadReplayConfig)'
+    : config === 'backfill'
+      ? 'apps/worker/src/config.ts (loadBackfillConfig)'
+      : `apps/${config}/src/config.ts`;
 const reader = (config: ConfigName): string =>
-  config === 'replay' ? "worker's replay job" : `${config} app`;
+  config === 'replay' ? "worker's replay job" : config === 'backfill' ? "worker's backfill job" : `${config} app`;
 
 describe('environment variables across docker-compose.yml, Terraform and the apps', () => {
   let terraform: TerraformFile[] = [];
@@ -51,6 +55,13 @@ describe('environment variables across docker-compose.yml, Terraform and the app
     const read = await variablesOf('replay');
     for (const name of [...(await variablesOf('worker')), 'DEAD_LETTER_SUBSCRIPTION'])
       assert.ok(read.has(name), `the replay job reads ${name}`);
+  });
+
+  it('finds what the backfill job reads by running its loadBackfillConfig', async () => {
+    const read = await variablesOf('backfill');
+    for (const name of ['INPUT_FOLDER', 'DRY_RUN', 'MAX_RATE', 'PRUNE', 'CLOUD_RUN_EXECUTION', 'RENDITIONS'])
+      assert.ok(read.has(name), `the backfill reads ${name}`);
+    assert.ok(!read.has('PORT'), 'the job listens on nothing');
   });
 
   for (const [name, app] of COMPOSE_SERVICES) {

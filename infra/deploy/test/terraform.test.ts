@@ -123,6 +123,31 @@ describe('infra/terraform', () => {
     assert.equal(locals.renditions, '${var.renditions == "" ? [] : [var.renditions]}');
   });
 
+  it('deletes the backfill job’s plans and checkpoints under <thumbnail_prefix>.backfill/ after 7 days', () => {
+    const rules = blocks(resource(files, 'google_storage_bucket', 'uploads'), 'lifecycle_rule');
+    const checkpoints = rules.find((rule) =>
+      strings(blocks(rule, 'condition')[0]?.matches_prefix).includes('${var.thumbnail_prefix}.backfill/'),
+    );
+    assert.ok(checkpoints, 'a lifecycle rule matches the checkpoints folder');
+    assert.equal(blocks(checkpoints, 'condition')[0]?.age, 7);
+    assert.equal(blocks(checkpoints, 'action')[0]?.type, 'Delete');
+  });
+
+  it('gives the backfill job DRY_RUN, MAX_RATE and PRUNE from variables that default to a plain, unlimited run', () => {
+    const env = cloudRunContainers(resource(files, 'google_cloud_run_v2_job', 'backfill')).flatMap((c) =>
+      blocks(c, 'env'),
+    );
+    const value = (name: string) => env.find((e) => e.name === name)?.value;
+    assert.equal(value('DRY_RUN'), '${tostring(var.backfill_dry_run)}');
+    assert.equal(value('PRUNE'), '${tostring(var.backfill_prune)}');
+    assert.equal(value('MAX_RATE'), '${var.backfill_max_rate > 0 ? tostring(var.backfill_max_rate) : ""}');
+    const variables = merged(files, 'variable');
+    const defaults = ['backfill_dry_run', 'backfill_prune', 'backfill_max_rate'].map(
+      (name) => (variables[name] as Json[] | undefined)?.[0]?.default,
+    );
+    assert.deepEqual(defaults, [false, false, 0]);
+  });
+
   it('tells the worker service and the backfill job which bucket they serve (BUCKETS)', () => {
     for (const [type, name] of [
       ['google_cloud_run_v2_service', 'worker'],

@@ -41,6 +41,7 @@ export interface WriteOptions {
 }
 
 export type CreateResult = { status: 'created'; object: StoredObject } | { status: 'exists' };
+export type ReplaceResult = { status: 'written'; object: StoredObject } | { status: 'precondition_failed' };
 export type DownloadResult = { status: 'ok'; data: Buffer } | { status: 'gone' };
 export type DeleteResult = { status: 'deleted' } | { status: 'precondition_failed' } | { status: 'gone' };
 
@@ -219,29 +220,59 @@ export class StorageAdapter {
    * again to tell "exists" from a real refusal).
    */
   async createOnly(name: string, data: Buffer | string, options: WriteOptions = {}): Promise<CreateResult> {
-    const file = this.file(name);
     try {
-      await this.bounded('create', `the write of ${name}`, () =>
-        file.save(data, {
-          resumable: false,
-          contentType: options.contentType,
-          metadata: options.metadata ? { metadata: options.metadata } : undefined,
-          preconditionOpts: { ifGenerationMatch: 0 },
-        }),
-      );
+      return { status: 'created', object: await this.write(name, data, options, 0) };
     } catch (err) {
       const status = storageErrorStatus(err);
       if (status === 412) return { status: 'exists' };
       if (status === 403 && (await this.stat(name)) !== undefined) return { status: 'exists' };
       rethrowStorageError(err, `the write of ${name}`);
     }
+  }
+
+  /**
+   * A write that replaces the object only while its generation is `ifGenerationMatch` (`'0'`: only while there is
+   * none): for small state objects a job rewrites in place, such as the backfill's checkpoints. Replacing needs
+   * `storage.objects.delete` on the name. Another writer got there first (412) → `{status:'precondition_failed'}`.
+   */
+  async replace(
+    name: string,
+    data: Buffer | string,
+    options: WriteOptions & { ifGenerationMatch: string },
+  ): Promise<ReplaceResult> {
+    try {
+      return {
+        status: 'written',
+        object: await this.write(name, data, options, Number(options.ifGenerationMatch)),
+      };
+    } catch (err) {
+      if (storageErrorStatus(err) === 412) return { status: 'precondition_failed' };
+      rethrowStorageError(err, `the write of ${name}`);
+    }
+  }
+
+  /** One multipart insert under a generation precondition; the caller maps the failures. */
+  private async write(
+    name: string,
+    data: Buffer | string,
+    options: WriteOptions,
+    ifGenerationMatch: number,
+  ): Promise<StoredObject> {
+    const file = this.file(name);
+    await this.bounded('create', `the write of ${name}`, () =>
+      file.save(data, {
+        resumable: false,
+        contentType: options.contentType,
+        metadata: options.metadata ? { metadata: options.metadata } : undefined,
+        preconditionOpts: { ifGenerationMatch },
+      }),
+    );
     // save() records the insert response on the File; read it back only if it did not.
-    if (file.metadata.generation !== undefined)
-      return { status: 'created', object: toStoredObject(this.bucketName, file.metadata) };
+    if (file.metadata.generation !== undefined) return toStoredObject(this.bucketName, file.metadata);
     const found = await this.stat(name);
     if (!found)
       throw new TransientError('storage_unavailable', `${name} vanished right after it was written`);
-    return { status: 'created', object: found };
+    return found;
   }
 
   /** The bytes of exactly this generation; deleted or superseded (404) → `{status:'gone'}`. */

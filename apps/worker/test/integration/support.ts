@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Bucket } from '@google-cloud/storage';
-import { freePort, type Stack } from '@thumbnailer/emulators';
+import { freePort, type ProxiedRequest, type Stack } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -95,20 +95,86 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
   };
 }
 
-/** Runs the backfill job to completion. */
-export async function runBackfillJob(
-  env: Record<string, string>,
-): Promise<{ code: number | null; logs: LogLine[]; summary: LogLine | undefined; text: string[] }> {
+export interface BackfillRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  logs: LogLine[];
+  summary: LogLine | undefined;
+  text: string[];
+}
+
+/** Starts the backfill job; `finished` resolves when it has exited. */
+export function startBackfillJob(env: Record<string, string>): ChildRun & { finished: Promise<BackfillRun> } {
   const proc = run('backfill-main.js', { THUMBNAIL_PREFIX, ...env });
   running.add(proc.child);
-  const { code } = await proc.exited;
-  running.delete(proc.child);
-  return {
-    code,
-    logs: proc.logs,
-    summary: proc.logs.find((l) => l.message === 'backfill summary'),
-    text: proc.text,
-  };
+  const finished = proc.exited.then(({ code, signal }) => {
+    running.delete(proc.child);
+    return {
+      code,
+      signal,
+      logs: proc.logs,
+      summary: proc.logs.find((l) => l.message === 'backfill summary'),
+      text: proc.text,
+    };
+  });
+  return { ...proc, finished };
+}
+
+/** Runs the backfill job to completion. */
+export function runBackfillJob(env: Record<string, string>): Promise<BackfillRun> {
+  return startBackfillJob(env).finished;
+}
+
+/** A summary field added up over the tasks of a run. */
+export function summed(runs: readonly BackfillRun[], field: string): number {
+  return runs.reduce((n, r) => n + Number(r.summary?.[field] ?? NaN), 0);
+}
+
+/** The objects a backfill run settled (its per-object log lines), as `gs://bucket/name`. */
+export function backfilledObjects(logs: LogLine[]): string[] {
+  return logs
+    .filter((l) => l.via === 'backfill' && typeof l.object === 'string')
+    .map((l) => String(l.object));
+}
+
+/**
+ * The objects an identity's proxy saw requests of one class for (writes by the name their upload gave, reads and
+ * deletes by their path), leaving out the backfill's own checkpoints.
+ */
+export function objectsOf(
+  requests: readonly ProxiedRequest[],
+  what: 'create' | 'overwrite' | 'delete' | 'mediaRead' | 'metadataRead',
+): string[] {
+  return requests
+    .filter((r) => r.class === what)
+    .map((r) => r.object ?? objectOfPath(r.path))
+    .filter((name) => !name.includes('.backfill/'));
+}
+
+/** The object of a JSON API path (`…/b/<bucket>/o/<object>`; the proxy logs paths decoded). */
+function objectOfPath(path: string): string {
+  return /\/b\/[^/]+\/o\/([^?]+)/.exec(path)?.[1] ?? '';
+}
+
+/** Uploads many objects, a few at a time. */
+export async function uploadAll(
+  bucket: Bucket,
+  objects: readonly { name: string; data: Buffer; contentType?: string; metadata?: Record<string, string> }[],
+  parallel = 16,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let i = next++; i < objects.length; i = next++) {
+        const o = objects[i]!;
+        await bucket.file(o.name).save(o.data, {
+          resumable: false,
+          ...(o.contentType ? { contentType: o.contentType } : {}),
+          ...(o.metadata ? { metadata: { metadata: o.metadata } } : {}),
+        });
+      }
+    }),
+  );
 }
 
 export interface ReplayRun {

@@ -16,10 +16,12 @@ export interface ProxiedRequest {
   /** Path and query, decoded. */
   path: string;
   class: RequestClass;
+  /** The object a write names (an upload names it in its body, not in its path). */
+  object?: string;
 }
 
 export interface RequestLog {
-  count(cls: RequestClass, req: IncomingMessage): void;
+  count(cls: RequestClass, req: IncomingMessage, object?: string): void;
   refused(): void;
   counts(): StorageRequestCounts;
   requests(): readonly ProxiedRequest[];
@@ -48,10 +50,15 @@ export function createRequestLog(): RequestLog {
   let counts = emptyCounts();
   let log: ProxiedRequest[] = [];
   return {
-    count(cls, req) {
+    count(cls, req, object) {
       counts[cls] += 1;
       counts.total += 1;
-      log.push({ method: req.method ?? 'GET', path: decodedPath(req), class: cls });
+      log.push({
+        method: req.method ?? 'GET',
+        path: decodedPath(req),
+        class: cls,
+        ...(object !== undefined ? { object } : {}),
+      });
     },
     refused() {
       counts.refused += 1;

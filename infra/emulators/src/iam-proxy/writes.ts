@@ -65,11 +65,15 @@ export function createWrites(
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       // The class of a refused write: an overwrite if the target is there.
-      log.count((await upstream.existing(target).catch(() => undefined)) ? 'overwrite' : 'create', req);
+      log.count(
+        (await upstream.existing(target).catch(() => undefined)) ? 'overwrite' : 'create',
+        req,
+        target.object,
+      );
       error.body = body;
       throw error;
     }
-    log.count(replaces ? 'overwrite' : 'create', req);
+    log.count(replaces ? 'overwrite' : 'create', req, target.object);
     forward(req, res, body, route.resumable ? sessions.opening(target, query) : undefined);
   };
 }

@@ -77,6 +77,27 @@ describe('core against the Cloud Storage emulator', () => {
       assert.deepEqual(await storage.delete('del.txt'), { status: 'gone' });
     });
 
+    it('replaces an object only at the generation it is told, and refuses when another writer came first', async () => {
+      const first = await storage.replace('state.json', '{"n":1}', { ifGenerationMatch: '0' });
+      assert.equal(first.status, 'written');
+      if (first.status !== 'written') return;
+      assert.deepEqual(await storage.replace('state.json', '{"n":0}', { ifGenerationMatch: '0' }), {
+        status: 'precondition_failed',
+      });
+      const second = await storage.replace('state.json', '{"n":2}', {
+        ifGenerationMatch: first.object.generation,
+        contentType: 'application/json',
+      });
+      assert.ok(second.status === 'written' && second.object.generation !== first.object.generation);
+      assert.deepEqual(
+        await storage.replace('state.json', '{"n":3}', { ifGenerationMatch: first.object.generation }),
+        { status: 'precondition_failed' },
+        'a stale generation',
+      );
+      const [content] = await bucket.file('state.json').download();
+      assert.equal(content.toString(), '{"n":2}');
+    });
+
     it('lists every object under a prefix across pages', async () => {
       await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => storage.createOnly(`list/${n}.txt`, n)));
       await storage.createOnly('other/x.txt', 'x');
