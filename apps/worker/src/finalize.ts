@@ -220,7 +220,9 @@ export async function finalize(ctx: StageContext, event: ObjectEvent, key: strin
   if ('status' in facts) return facts;
   const existing = await existingRenditions(ctx, facts);
   if (existing.size === ctx.renditions.length) {
-    await announceExisting(ctx, event, key, facts, existing);
+    // A redelivery makes good a ready event its first delivery may have died before publishing. A backfill over a
+    // complete bucket is no redelivery: announcing every source again would flood subscribers for nothing.
+    if (event.via !== 'backfill') await announceExisting(ctx, event, key, facts, existing);
     return { status: 'duplicate', key };
   }
 

@@ -401,6 +401,13 @@ describe('the pipeline, a rendition set', () => {
       ['stat', 'stat', 'stat'],
     );
     assert.equal(notifier.notices[0]?.kind, 'ready', 'a worker that died before publishing is made good');
+
+    const quiet = capturingNotifier();
+    const backfilled = await pipelineOver(storage, { renditions, notifier: quiet }).process(
+      withMetadata('up/photo.jpg', 'image/jpeg', { via: 'backfill' }),
+    );
+    assert.equal(backfilled.status, 'duplicate');
+    assert.deepEqual(quiet.notices, [], 'a backfill over a complete set announces nothing again');
   });
 });
 
