@@ -36,7 +36,11 @@ const source = (config: ConfigName): string =>
       ? 'apps/worker/src/config.ts (loadBackfillConfig)'
       : `apps/${config}/src/config.ts`;
 const reader = (config: ConfigName): string =>
-  config === 'replay' ? "worker's replay job" : config === 'backfill' ? "worker's backfill job" : `${config} app`;
+  config === 'replay'
+    ? "worker's replay job"
+    : config === 'backfill'
+      ? "worker's backfill job"
+      : `${config} app`;
 
 describe('environment variables across docker-compose.yml, Terraform and the apps', () => {
   let terraform: TerraformFile[] = [];
