@@ -220,9 +220,15 @@ describe('uploading photos in a real browser over the whole native stack', () =>
       ).pathname;
       const first = await page.goto(`${stack.web.base}${src}`);
       assert.equal(first?.status(), 200);
+      // Only the rendition's own request counts (the browser also asks for /favicon.ico, answered 404).
+      const urls = new Map<string, string>();
+      cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
       const wire: { status?: number } = {};
-      cdp.on('Network.responseReceivedExtraInfo', (e) => (wire.status = e.statusCode));
+      cdp.on('Network.responseReceivedExtraInfo', (e) => {
+        if (urls.get(e.requestId)?.endsWith(src)) wire.status = e.statusCode;
+      });
       await page.reload();
+      await waitFor(() => wire.status !== undefined, { message: 'the rendition’s reload on the wire' });
       assert.equal(wire.status, 304);
 
       // Another browser: none of these uploads, and 404 for their thumbnails.
