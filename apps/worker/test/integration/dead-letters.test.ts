@@ -273,9 +273,13 @@ describe('npm run replay-dead-letters', () => {
       assert.equal(retries(), 10, 'delivered ten times, then dead-lettered');
       proxy.setMode('pass');
 
+      // The worker also nacked the bucket's own notifications of earlier tests' uploads: only ours counts here.
       const dry = await runReplay(env, IDLE);
-      assert.deepEqual(counts(dry.summary), { missing: 1 });
-      assert.equal(dry.entries[0]?.key, `${bucket.name}/${name}@${generation}`);
+      const ours = dry.entries.filter((e) => e.key === `${bucket.name}/${name}@${generation}`);
+      assert.deepEqual(
+        ours.map((e) => e.reason),
+        ['missing'],
+      );
       const applied = await runReplay(env, ['--apply', ...IDLE]);
       assert.equal(applied.code, 0, applied.text.join('\n'));
       assert.deepEqual(
