@@ -111,8 +111,10 @@ async function render(
   missing: readonly RenditionSpec[],
 ): Promise<RenderResult | ImageError> {
   try {
-    return await ctx.metrics.timeRender(() =>
-      renderRenditions(data, ctx.renditions, { only: missing.map((spec) => spec.name) }),
+    return await ctx.cpu(() =>
+      ctx.metrics.timeRender(() =>
+        renderRenditions(data, ctx.renditions, { only: missing.map((spec) => spec.name) }),
+      ),
     );
   } catch (err) {
     if (err instanceof ImageError) return err;

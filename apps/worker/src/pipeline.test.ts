@@ -322,6 +322,51 @@ describe('the pipeline, one default rendition', () => {
     assert.deepEqual(storage.calls, []);
   });
 
+  it('renders no more images at once than it has CPUs for, while the other images download meanwhile', async () => {
+    const names = ['a', 'b', 'c', 'd'].map((n) => `up/${n}.jpg`);
+    const data = (await photo()).data;
+    const storage = memoryStorage(
+      Object.fromEntries(names.map((n) => [n, { data, contentType: 'image/jpeg' }])),
+    );
+    let renders = 0;
+    let mostRenders = 0;
+    let rendered = 0;
+    let downloadsBeforeFirstRendered = 0;
+    const download = storage.download.bind(storage);
+    storage.download = (name, generation) => {
+      if (rendered === 0) downloadsBeforeFirstRendered++;
+      return download(name, generation);
+    };
+    const pipeline = createPipeline({
+      storage: () => storage,
+      buckets: new Set([BUCKET]),
+      thumbnailPrefix: PREFIX,
+      renditions: defaultRenditions(100),
+      maxConcurrency: 4,
+      renderConcurrency: 1,
+      logger,
+      metrics: {
+        latency: () => undefined,
+        async timeRender(work) {
+          mostRenders = Math.max(mostRenders, ++renders);
+          try {
+            return await work();
+          } finally {
+            renders--;
+            rendered++;
+          }
+        },
+      },
+    });
+    const outcomes = await Promise.all(names.map((n) => pipeline.process(withMetadata(n, 'image/jpeg'))));
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['processed', 'processed', 'processed', 'processed'],
+    );
+    assert.equal(mostRenders, 1, 'one render at a time');
+    assert.equal(downloadsBeforeFirstRendered, 4, 'every image was downloaded while the first one rendered');
+  });
+
   it('starts nothing once shutting down: the delivery is retried', async () => {
     const controller = new AbortController();
     controller.abort();

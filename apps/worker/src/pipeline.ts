@@ -10,6 +10,7 @@
  * Settled outcomes (processed, duplicate, removed, skipped) are returned; reasons to try again are thrown
  * (TransientError) and outcomes.ts maps them.
  */
+import { availableParallelism } from 'node:os';
 import type { Storage } from '@google-cloud/storage';
 import {
   IdempotencyMap,
@@ -41,6 +42,12 @@ export interface PipelineOptions {
   renditions: readonly RenditionSpec[];
   /** Images processed at once by this instance, whatever the input. */
   maxConcurrency: number;
+  /**
+   * Of those, how many may decode and encode at once (default: the CPU count, at most maxConcurrency). The others
+   * download, check and write meanwhile, so the CPUs never wait for storage and never run more renders than
+   * they have cores (more would only add switching and cache misses: bench/README.md).
+   */
+  renderConcurrency?: number;
   logger: Logger;
   /** Where ready / failed / removed events go (default: nowhere). */
   notifier?: Notifier;
@@ -99,6 +106,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const clock = options.clock ?? (() => new Date());
   const memo = options.memo ?? new IdempotencyMap();
   const limit: LimitFunction = pLimit(options.maxConcurrency);
+  const cpu: LimitFunction = pLimit(
+    Math.min(options.maxConcurrency, options.renderConcurrency ?? availableParallelism()),
+  );
   /** Same-key deliveries arriving while one is running wait for it instead of racing it. */
   const running = new Map<string, Promise<Outcome>>();
 
@@ -113,6 +123,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       renditions: options.renditions,
       notifier: options.notifier ?? silentNotifier,
       metrics: options.metrics ?? unmeasured,
+      cpu: (work) => cpu(work),
       logger: options.logger,
       clock,
     };

@@ -17,6 +17,8 @@ export interface StageContext {
   renditions: readonly RenditionSpec[];
   notifier: Notifier;
   metrics: Pick<WorkerMetrics, 'latency' | 'timeRender'>;
+  /** Runs a decode-and-encode when a CPU is free: downloads and writes of other images go on meanwhile. */
+  cpu: <T>(work: () => Promise<T>) => Promise<T>;
   logger: Logger;
   clock: () => Date;
 }
