@@ -6,12 +6,11 @@
 // removed first (no worker listens here; fake-gcs-server would publish every write to the Pub/Sub emulator).
 // fake-gcs-server's memory backend finds an object by a linear scan, so its time per request grows with the
 // bucket: wall times here are the emulator's; the request counts are exact.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Bucket } from '@google-cloud/storage';
 import { startStack, type Stack, type StorageRequestCounts } from '@thumbnailer/emulators';
-import { BENCH_DIR, type SuiteContext } from './suite.js';
+import { startBuiltApp } from './apps.js';
+import type { SuiteContext } from './suite.js';
 import { fixed, formatTable } from './table.js';
 import { verdictLine } from './verdicts.js';
 
@@ -55,41 +54,21 @@ async function inParallel<T>(items: readonly T[], parallel: number, work: (item:
   );
 }
 
-function runTask(stack: Stack, env: Record<string, string>): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(BENCH_DIR, '..', 'apps', 'worker', 'dist', 'backfill-main.js')],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          NODE_ENV: 'production',
-          METADATA_SERVER_DETECTION: 'none',
-          LOG_LEVEL: 'info',
-          ...stack.envFor('backfill'),
-          BUCKETS: stack.provisioning.bucket,
-          THUMBNAIL_PREFIX: 'thumbnails/',
-          MAX_CONCURRENCY: String(CONCURRENCY),
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const summary = out
-        .split('\n')
-        .filter((line) => line.includes('"backfill summary"'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>)[0];
-      if (code !== 0 || !summary) reject(new Error(`backfill task exited ${code}: ${err.slice(-2000)}`));
-      else resolve(summary);
-    });
+/** One task of the job, to its end: its summary log line. */
+async function runTask(stack: Stack, env: Record<string, string>): Promise<Record<string, unknown>> {
+  const task = await startBuiltApp('worker', 'backfill-main.js', {
+    METADATA_SERVER_DETECTION: 'none',
+    LOG_LEVEL: 'info',
+    ...stack.envFor('backfill'),
+    BUCKETS: stack.provisioning.bucket,
+    THUMBNAIL_PREFIX: 'thumbnails/',
+    MAX_CONCURRENCY: String(CONCURRENCY),
+    ...env,
   });
+  const { code } = await task.exited;
+  const summary = task.logs.find((line) => line.message === 'backfill summary');
+  if (code !== 0 || !summary) throw new Error(`backfill task exited ${code}: ${task.recentOutput()}`);
+  return summary;
 }
 
 async function runTasks(

@@ -4,15 +4,15 @@
 // pre-queued backlog at MAX_CONCURRENCY 1, 2, 4, the worker's peak RSS, and its storage requests and writes per
 // image (counted by the worker identity's IAM proxy, through which it reaches storage) — beside core's two-lane
 // throughput on the same JPEGs from the same run.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { Bucket } from '@google-cloud/storage';
-import { freePort, startStack, type StorageRequestCounts } from '@thumbnailer/emulators';
+import { freePort, startStack, type NodeApp, type StorageRequestCounts } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
+import { startBuiltApp } from './apps.js';
 import { prng } from './corpus.js';
 import { cpuMs, peakRssMiB } from './proc.js';
 import { percentile } from './stats.js';
@@ -175,14 +175,13 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
     const [metadata] = await file.getMetadata();
     return Date.parse(String(metadata.timeCreated));
   };
-  const workers: ChildProcess[] = [];
-  const startWorker = async (concurrency: number): Promise<ChildProcess> => {
+  const workers: NodeApp[] = [];
+  const startWorker = async (concurrency: number): Promise<NodeApp> => {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(BENCH_DIR, '..', 'apps', 'worker', 'dist', 'main.js')], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        NODE_ENV: 'production',
+    const worker = await startBuiltApp(
+      'worker',
+      'main.js',
+      {
         // The worker identity's IAM proxy: the permissions infra/terraform grants, and the request counts below.
         ...stack.envFor('worker'),
         GOOGLE_CLOUD_PROJECT: stack.provisioning.projectId,
@@ -193,25 +192,10 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
         LOG_LEVEL: 'warn',
         PORT: String(port),
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
-    workers.push(child);
-    await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined)) !== undefined,
-      {
-        timeoutMs: 30_000,
-        message: `worker did not listen: ${stderr}`,
-      },
+      { url: `http://127.0.0.1:${port}/healthz` },
     );
-    return child;
-  };
-  const stopWorker = async (child: ChildProcess): Promise<void> => {
-    child.kill('SIGTERM');
-    await new Promise((resolve) =>
-      child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve),
-    );
+    workers.push(worker);
+    return worker;
   };
   const drain = async (prefix: string, count: number, timeoutMs: number): Promise<Map<string, number>> => {
     let done = new Map<string, number>();
@@ -240,13 +224,13 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
       }
       const thumbs = await drain(steady, LATENCY_UPLOADS, 30_000);
       const latenciesMs = [...created].map(([name, t]) => (thumbs.get(name) ?? NaN) - t);
-      await stopWorker(steadyWorker);
+      await steadyWorker.stop();
       // Backlog: notifications queue on the subscription while no worker runs.
       const backlog = `bench-c${concurrency}-backlog/`;
       for (let i = 0; i < BACKLOG; i++) await upload(`${backlog}${i}.jpg`, sources[i % sources.length]!);
       stack.identities.worker.reset();
       const child = await startWorker(concurrency);
-      const pids = [child.pid ?? -1, stack.pids.storage, stack.pids.pubsub];
+      const pids = [child.pid, stack.pids.storage, stack.pids.pubsub];
       const cpuBefore = await Promise.all(pids.map(cpuMs));
       const written = [...(await drain(backlog, BACKLOG, 120_000)).values()];
       const cpuAfter = await Promise.all(pids.map(cpuMs));
@@ -257,11 +241,11 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
         concurrency,
         imagesPerSec: ((BACKLOG - 1) * 1000) / spanMs,
         latenciesMs,
-        peakRssMiB: child.pid ? await peakRssMiB(child.pid) : undefined,
+        peakRssMiB: await peakRssMiB(child.pid),
         cpuMsPerImage: { worker, storage, pubsub },
         requests,
       });
-      await stopWorker(child);
+      await child.stop();
       ctx.log(`  MAX_CONCURRENCY ${concurrency}: ${runs.at(-1)!.imagesPerSec.toFixed(2)} images/s`);
     }
     // Peak RSS at MAX_CONCURRENCY 4 on 48 MP JPEGs.
@@ -273,8 +257,8 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
     await drain(bigPrefix, BIG_BACKLOG, 90_000);
     const bigImagesPerSec = (BIG_BACKLOG * 1000) / (performance.now() - tb);
     const bigRequests = requestsPerImage(stack.identities.worker.counts(), BIG_BACKLOG);
-    const bigRss = bigChild.pid ? await peakRssMiB(bigChild.pid) : undefined;
-    await stopWorker(bigChild);
+    const bigRss = await peakRssMiB(bigChild.pid);
+    await bigChild.stop();
     ctx.log(`  48 MP at MAX_CONCURRENCY 4: ${bigImagesPerSec.toFixed(2)} images/s, ${fixed(bigRss, 0)} MiB`);
 
     const coreCpu = isFigures(core) ? core.cpuMsPerImage : undefined;
@@ -404,7 +388,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
     ].join('\n');
     return { report, data };
   } finally {
-    for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
     await stack.stop();
   }
 }

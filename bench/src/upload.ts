@@ -1,14 +1,13 @@
 // Upload benchmark: N concurrent large uploads to the built web app (apps/web/dist/main.js, a child process)
 // over the local emulator stack, beside the same bytes written straight to the storage emulator (the floor), and
 // again with eight slow clients trickling bodies beside them; then what a page view costs (page-views.ts).
-import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { freePort, startStack } from '@thumbnailer/emulators';
-import { waitFor } from '@thumbnailer/testkit';
+import { freePort, startStack, type NodeApp } from '@thumbnailer/emulators';
+import { startBuiltApp } from './apps.js';
 import { prng } from './corpus.js';
 import { peakRssMiB } from './proc.js';
 import { percentile } from './stats.js';
@@ -138,11 +137,12 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<SuiteResult<Upl
   const stack = await startStack({}, { onLog: requests.onLog });
   const web = await startWebChild(stack, {});
   // The app logs each stored upload with the time it spent after the body was parsed (probe + store).
-  const inAppMs: number[] = [];
-  web.onStdout((chunk) => {
-    for (const match of chunk.matchAll(/"event":"upload_stored".*?"ms":(\d+)/g))
-      inAppMs.push(Number(match[1]));
-  });
+  let seen = 0;
+  const inAppMs = (): number[] => {
+    const stored = web.logs.slice(seen).filter((line) => line.event === 'upload_stored');
+    seen = web.logs.length;
+    return stored.map((line) => Number(line.ms));
+  };
   const base = web.base;
   try {
     const bucket = stack.storage().bucket(stack.provisioning.bucket);
@@ -165,13 +165,13 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<SuiteResult<Upl
     };
     let m = 0;
     const distinctNames = await batches(upload(() => `photo-${m++}.jpg`));
-    const inAppDistinct = inAppMs.splice(0);
+    const inAppDistinct = inAppMs();
     // Everyone's camera calls it IMG_0001.JPG: same name, same hour folder → create-only collisions.
     const sameName = await batches(upload(() => 'IMG_0001.JPG'));
-    const inAppSame = inAppMs.splice(0);
+    const inAppSame = inAppMs();
     let k = 0;
     const slow = await withSlowClients(base, () => batches(upload(() => `beside-slow-${k++}.jpg`)));
-    inAppMs.splice(0);
+    inAppMs();
     const webRss = await peakRssMiB(web.pid);
     const row = (id: UploadRow['id'], label: string, runs: Batch[], rss: number | undefined) => {
       const latencies = runs.flatMap((r) => r.latenciesMs);
@@ -264,11 +264,8 @@ export async function runUploadSuite(ctx: SuiteContext): Promise<SuiteResult<Upl
   }
 }
 
-export interface WebChild {
+export interface WebChild extends NodeApp {
   base: string;
-  pid: number;
-  onStdout(listener: (chunk: string) => void): void;
-  stop(): Promise<void>;
 }
 
 /** The built web app (apps/web/dist/main.js) as a child process on the stack, ready once /healthz answers. */
@@ -277,11 +274,11 @@ async function startWebChild(
   env: Record<string, string>,
 ): Promise<WebChild> {
   const port = await freePort();
-  const web = spawn(process.execPath, [join(BENCH_DIR, '..', 'apps', 'web', 'dist', 'main.js')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      NODE_ENV: 'production',
+  const base = `http://127.0.0.1:${port}`;
+  const web = await startBuiltApp(
+    'web',
+    'main.js',
+    {
       // The web identity's IAM proxy: the permissions infra/terraform grants the web service account.
       ...stack.envFor('web'),
       GOOGLE_CLOUD_PROJECT: stack.provisioning.projectId,
@@ -291,29 +288,7 @@ async function startWebChild(
       PORT: String(port),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  web.stdout.setEncoding('utf8');
-  let webErr = '';
-  web.stderr.setEncoding('utf8').on('data', (chunk: string) => (webErr = (webErr + chunk).slice(-2000)));
-  const stop = async (): Promise<void> => {
-    web.kill('SIGTERM');
-    await new Promise((resolve) => (web.exitCode !== null ? resolve(undefined) : web.once('exit', resolve)));
-  };
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, {
-      timeoutMs: 30_000,
-      message: `web did not answer /healthz: ${webErr}`,
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return {
-    base,
-    pid: web.pid ?? -1,
-    onStdout: (listener) => web.stdout.on('data', listener),
-    stop,
-  };
+    { url: `${base}/healthz` },
+  );
+  return { ...web, base };
 }

@@ -2,11 +2,8 @@
  * The built apps (`apps/web/dist/main.js`, `apps/worker/dist/main.js`) as child processes, exactly as
  * `npm start` runs them: configured only by environment variables, ready once GET /healthz answers 200.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import { waitFor } from '@thumbnailer/testkit';
+import { startNodeApp } from '@thumbnailer/emulators';
 
 export type AppName = 'web' | 'worker';
 
@@ -79,67 +76,26 @@ export async function startApp(
 ): Promise<RunningApp> {
   const port = env.PORT;
   if (!port) throw new Error(`startApp(${name}): env.PORT is required`);
-  const entry = entryPoint(name);
-  if (!existsSync(entry)) {
-    throw new Error(`${entry} is missing: run \`npx turbo run build --filter=@thumbnailer/${name}\``);
-  }
-
-  const base: NodeJS.ProcessEnv = { ...inherit };
-  for (const variable of CONTRACT_VARIABLES) delete base[variable];
-  const child = spawn(process.execPath, [entry], {
-    cwd: REPO_ROOT,
-    env: { ...base, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-
+  const base = `http://127.0.0.1:${port}`;
   const lines: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>
-      lines.push(`[${name}] ${line}`),
-    );
-  }
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      lines.push(`[${name}] exited (${signal ?? `code ${code}`})`);
-      resolve();
-    });
-    child.once('error', (error) => {
-      lines.push(`[${name}] could not start: ${error.message}`);
-      resolve();
-    });
-  });
-  const running = (): boolean => child.exitCode === null && child.signalCode === null;
-
-  let stopping: Promise<void> | undefined;
-  const app: RunningApp = {
+  const child = await startNodeApp({
     name,
-    base: `http://127.0.0.1:${port}`,
-    pid: child.pid ?? -1,
+    entry: entryPoint(name),
+    cwd: REPO_ROOT,
+    env: { NODE_ENV: 'production', ...env },
+    inherit: { from: inherit, without: CONTRACT_VARIABLES },
+    ready: { url: `${base}/healthz` },
+    timeoutMs: readyTimeoutMs,
+    onLine: (line) => lines.push(`[${name}] ${line}`),
+  });
+  void child.exited.then(({ code, signal }) => lines.push(`[${name}] exited (${signal ?? `code ${code}`})`));
+  return {
+    name,
+    base,
+    pid: child.pid,
     output: () => lines.join('\n'),
-    stop(graceMs = 10_000) {
-      stopping ??= (async () => {
-        if (!running()) return exited;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      })();
-      return stopping;
+    async stop(graceMs = 10_000) {
+      await child.stop('SIGTERM', graceMs);
     },
   };
-
-  try {
-    await waitFor(
-      async () => {
-        if (!running()) throw new Error('the process exited');
-        const response = await fetch(`${app.base}/healthz`);
-        return response.status === 200;
-      },
-      { timeoutMs: readyTimeoutMs, intervalMs: 100, message: `${name} GET /healthz → 200` },
-    );
-  } catch (error) {
-    await app.stop(1_000);
-    throw new Error(`${name} did not become healthy:\n${app.output()}`, { cause: error });
-  }
-  return app;
 }

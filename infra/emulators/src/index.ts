@@ -27,3 +27,4 @@ export {
 } from './iam-proxy.js';
 export type { RequestClass } from './iam-routes.js';
 export { freePort } from './ports.js';
+export { startNodeApp, type LogEntry, type NodeApp, type StartNodeAppOptions } from './node-app.js';

@@ -1,4 +1,5 @@
-// Readable console lines for `npm run dev`: a name column, then the line (JSON log entries shortened).
+// Log lines: a JSON entry parsed, and readable console lines for `npm run dev` (a name column, then the line, JSON
+// log entries shortened).
 
 /** Keys every entry carries that add nothing on a developer's console. */
 const droppedKeys = new Set(['severity', 'level', 'message', 'msg', 'time', 'timestamp', 'pid', 'hostname']);
@@ -8,20 +9,27 @@ const droppedKeys = new Set(['severity', 'level', 'message', 'msg', 'time', 'tim
  * anything that is not a JSON object comes back unchanged.
  */
 export function formatLogLine(line: string): string {
-  if (!line.startsWith('{')) return line;
-  let entry: unknown;
-  try {
-    entry = JSON.parse(line);
-  } catch {
-    return line;
-  }
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return line;
-  const fields = entry as Record<string, unknown>;
+  const fields = parseLogEntry(line);
+  if (fields === undefined) return line;
   const severity = text(fields.severity ?? fields.level).toUpperCase();
   const message = text(fields.message ?? fields.msg);
   const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => !droppedKeys.has(key)));
   const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
   return `${severity.padEnd(7)} ${message}${extra}`.trimEnd();
+}
+
+/** A line that is a JSON object (a log entry), parsed; undefined for anything else. */
+export function parseLogEntry(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return typeof entry === 'object' && entry !== null && !Array.isArray(entry)
+    ? (entry as Record<string, unknown>)
+    : undefined;
 }
 
 function text(value: unknown): string {

@@ -1,77 +1,68 @@
 // The built wiring (src/main.ts) as a child process: configuration errors and SIGTERM.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { request } from 'node:http';
-import { freePort, startStack } from '@thumbnailer/emulators';
+import { freePort, startNodeApp, startStack } from '@thumbnailer/emulators';
 import { largeJpeg, waitFor } from '@thumbnailer/testkit';
 import { HEAD_BYTES } from '../../src/slow-clients.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+/** src/main.ts under tsx with only `env` (and PATH); ready once spawned, or once `ready.url` answers 200. */
+function run(env: Record<string, string>, ready?: { url: string }) {
+  return startNodeApp({
+    name: 'web',
+    entry: MAIN,
+    nodeFlags: ['--import', 'tsx'],
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ready,
+    timeoutMs: 20_000,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
 describe('main', () => {
   test('stops at start with one line naming a malformed variable and a non-zero exit', async () => {
-    const { exited, output } = run({ MAX_UPLOAD_BYTES: 'lots' });
-    assert.notEqual(await exited, 0);
-    const lines = output().stderr.trim().split('\n');
-    assert.equal(lines.length, 1);
-    assert.match(lines[0] ?? '', /^MAX_UPLOAD_BYTES/);
+    const web = await run({ MAX_UPLOAD_BYTES: 'lots' });
+    assert.notEqual((await web.exited).code, 0);
+    assert.deepEqual(web.logs, []);
+    assert.equal(web.text.length, 1, web.text.join('\n'));
+    assert.match(web.text[0] ?? '', /^MAX_UPLOAD_BYTES/);
   });
 
   test('serves /healthz, then on SIGTERM stops listening and exits 0', async () => {
     const port = await freePort();
-    const { child, exited, output } = run({ PORT: String(port), SESSION_SECRET: 'x'.repeat(32) });
-    try {
-      await waitFor(
-        async () => {
-          const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-          return res?.status === 200;
-        },
-        { timeoutMs: 20_000, message: 'web answers /healthz' },
-      );
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0);
-      const lines = output()
-        .stdout.trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-      assert.ok(lines.every((line) => typeof line.severity === 'string' && typeof line.message === 'string'));
-      assert.ok(lines.some((line) => line.message === 'stopped'));
-      await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
-    } finally {
-      child.kill('SIGKILL');
-    }
+    const web = await run(
+      { PORT: String(port), SESSION_SECRET: 'x'.repeat(32) },
+      { url: `http://127.0.0.1:${port}/healthz` },
+    );
+    // stop() sends SIGKILL after its grace period: the child never outlives the test.
+    assert.equal((await web.stop('SIGTERM')).code, 0);
+    assert.deepEqual(web.text, [], 'every line is a JSON log entry');
+    assert.ok(
+      web.logs.every((line) => typeof line.severity === 'string' && typeof line.message === 'string'),
+    );
+    assert.ok(web.logs.some((line) => line.message === 'stopped'));
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
   });
 
   test('finishes an in-flight upload after SIGTERM, configured only by environment variables', async () => {
     const stack = await startStack();
     const port = await freePort();
-    const { child, exited, output } = run({
-      ...stack.envFor('web'),
-      PORT: String(port),
-      LOG_LEVEL: 'debug',
-      UPLOAD_BUCKET: stack.provisioning.bucket,
-      SESSION_SECRET: 'x'.repeat(32),
+    const web = await run(
+      {
+        ...stack.envFor('web'),
+        PORT: String(port),
+        LOG_LEVEL: 'debug',
+        UPLOAD_BUCKET: stack.provisioning.bucket,
+        SESSION_SECRET: 'x'.repeat(32),
+      },
+      { url: `http://127.0.0.1:${port}/healthz` },
+    ).catch(async (error: unknown) => {
+      await stack.stop();
+      throw error;
     });
     try {
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
-        { timeoutMs: 20_000, message: 'web answers /healthz' },
-      );
       const image = await largeJpeg(800, 600);
       const boundary = 'sigtermboundary';
       const head = Buffer.from(
@@ -102,18 +93,19 @@ describe('main', () => {
       // Past the head a body must show before it waits for an upload slot (slow-clients.ts).
       const sent = HEAD_BYTES + 1000;
       req.write(image.subarray(0, sent));
-      await waitFor(() => output().stdout.includes('upload started'), { message: 'the upload is in flight' });
-      child.kill('SIGTERM');
-      await waitFor(() => output().stdout.includes('shutting down'), { message: 'shutdown begins' });
+      const said = (message: string) => () => web.logs.some((line) => line.message === message);
+      await waitFor(said('upload started'), { message: 'the upload is in flight' });
+      const stopped = web.stop('SIGTERM');
+      await waitFor(said('shutting down'), { message: 'shutdown begins' });
       req.end(Buffer.concat([image.subarray(sent), tail]));
       const { status, body } = await response;
       assert.equal(status, 201, body);
       assert.equal((JSON.parse(body) as { status: string }).status, 'uploaded');
-      assert.equal(await exited, 0);
+      assert.equal((await stopped).code, 0);
       const [files] = await stack.storage().bucket(stack.provisioning.bucket).getFiles();
       assert.ok(files.some((file) => file.name.endsWith('/late.jpg')));
     } finally {
-      child.kill('SIGKILL');
+      await web.stop('SIGKILL');
       await stack.stop();
     }
   });

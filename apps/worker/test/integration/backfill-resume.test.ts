@@ -48,7 +48,7 @@ describe('backfill job, stopped and resumed', () => {
     const proxy = stack.identities.backfill;
     proxy.reset();
 
-    const first = startBackfillJob(env);
+    const first = await startBackfillJob(env);
     const folder = `${THUMBNAIL_PREFIX}.backfill/exec-kill/`;
     const checkpoint = await waitFor(
       async () => {
@@ -60,7 +60,7 @@ describe('backfill job, stopped and resumed', () => {
       },
       { timeoutMs: 60_000, intervalMs: 200, message: 'a checkpoint with a watermark' },
     );
-    first.child.kill('SIGKILL');
+    await first.stop('SIGKILL');
     const killed = await first.finished;
     assert.equal(killed.signal, 'SIGKILL');
     const [state] = await bucket

@@ -1,12 +1,18 @@
 /**
- * Integration-test support for the worker: the built worker (and backfill job) as child processes with their
+ * Integration-test support for the worker: the built worker (and backfill job, replay) as child processes with their
  * JSON log lines collected, and small bucket helpers over the emulator clients.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Bucket } from '@google-cloud/storage';
-import { freePort, type ProxiedRequest, type Stack } from '@thumbnailer/emulators';
-import { waitFor } from '@thumbnailer/testkit';
+import {
+  freePort,
+  startNodeApp,
+  type LogEntry,
+  type NodeApp,
+  type ProxiedRequest,
+  type StartNodeAppOptions,
+  type Stack,
+} from '@thumbnailer/emulators';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 export const THUMBNAIL_PREFIX = 'thumbnails/';
@@ -19,80 +25,43 @@ export function workerEnv(stack: Stack, identity: 'worker' | 'backfill' = 'worke
   return { ...stack.envFor(identity), BUCKETS: stack.provisioning.bucket };
 }
 
-export type LogLine = Record<string, unknown> & { message?: string; severity?: string };
+export type LogLine = LogEntry;
 
-export interface ChildRun {
-  child: ChildProcess;
-  logs: LogLine[];
-  /** Non-JSON output (stderr, warnings), for failure messages. */
-  text: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-function run(script: string, env: Record<string, string>, args: readonly string[] = []): ChildRun {
-  const child = spawn(process.execPath, [`${DIST}${script}`, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: LogLine[] = [];
-  const text: string[] = [];
-  const collect = (stream: NodeJS.ReadableStream | null) => {
-    let rest = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        try {
-          logs.push(JSON.parse(line) as LogLine);
-        } catch {
-          text.push(line);
-        }
-      }
-    });
-  };
-  collect(child.stdout);
-  collect(child.stderr);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
-    (resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
+/** A worker entry (main, backfill-main, replay-main) with only the test's environment: its log lines collected. */
+function run(
+  script: string,
+  env: Record<string, string>,
+  options: Pick<StartNodeAppOptions, 'args' | 'ready' | 'timeoutMs'> = {},
+): Promise<NodeApp> {
+  return startNodeApp({
+    ...options,
+    entry: `${DIST}${script}`,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_LEVEL: 'info',
+      THUMBNAIL_PREFIX,
+      ...env,
     },
-  );
-  return { child, logs, text, exited };
+  });
 }
 
-export interface WorkerProcess extends ChildRun {
+export interface WorkerProcess extends NodeApp {
   url: string;
-  /** Sends the signal and resolves when the process has exited, with how long that took. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 /** Starts `node apps/worker/dist/main.js` and waits until it listens. */
 export async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
   const port = await freePort();
-  const proc = run('main.js', { PORT: String(port), THUMBNAIL_PREFIX, ...env });
-  running.add(proc.child);
-  void proc.exited.then(() => running.delete(proc.child));
-  await waitFor(() => proc.logs.some((l) => l.message === 'worker listening'), {
-    timeoutMs: 15_000,
-    message: `worker listening (output: ${proc.text.join(' | ')})`,
-  });
-  return {
-    ...proc,
-    url: `http://127.0.0.1:${port}`,
-    async stop(signal = 'SIGTERM') {
-      const sent = Date.now();
-      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
-      const { code, at } = await proc.exited;
-      return { code, ms: at - sent };
+  const worker = await run(
+    'main.js',
+    { PORT: String(port), ...env },
+    {
+      ready: { message: 'worker listening' },
+      timeoutMs: 15_000,
     },
-  };
+  );
+  return { ...worker, url: `http://127.0.0.1:${port}` };
 }
 
 export interface BackfillRun {
@@ -104,25 +73,23 @@ export interface BackfillRun {
 }
 
 /** Starts the backfill job; `finished` resolves when it has exited. */
-export function startBackfillJob(env: Record<string, string>): ChildRun & { finished: Promise<BackfillRun> } {
-  const proc = run('backfill-main.js', { THUMBNAIL_PREFIX, ...env });
-  running.add(proc.child);
-  const finished = proc.exited.then(({ code, signal }) => {
-    running.delete(proc.child);
-    return {
-      code,
-      signal,
-      logs: proc.logs,
-      summary: proc.logs.find((l) => l.message === 'backfill summary'),
-      text: proc.text,
-    };
-  });
-  return { ...proc, finished };
+export async function startBackfillJob(
+  env: Record<string, string>,
+): Promise<NodeApp & { finished: Promise<BackfillRun> }> {
+  const job = await run('backfill-main.js', env);
+  const finished = job.exited.then(({ code, signal }) => ({
+    code,
+    signal,
+    logs: job.logs,
+    summary: job.logs.find((l) => l.message === 'backfill summary'),
+    text: job.text,
+  }));
+  return { ...job, finished };
 }
 
 /** Runs the backfill job to completion. */
-export function runBackfillJob(env: Record<string, string>): Promise<BackfillRun> {
-  return startBackfillJob(env).finished;
+export async function runBackfillJob(env: Record<string, string>): Promise<BackfillRun> {
+  return (await startBackfillJob(env)).finished;
 }
 
 /** A summary field added up over the tasks of a run. */
@@ -192,16 +159,14 @@ export async function runReplay(
   env: Record<string, string>,
   args: readonly string[] = [],
 ): Promise<ReplayRun> {
-  const proc = run('replay-main.js', { THUMBNAIL_PREFIX, ...env }, args);
-  running.add(proc.child);
-  const { code } = await proc.exited;
-  running.delete(proc.child);
+  const replay = await run('replay-main.js', env, { args });
+  const { code } = await replay.exited;
   return {
     code,
-    entries: proc.logs.filter((l) => l.message === 'dead letter'),
-    summary: proc.logs.find((l) => l.message === 'replay summary'),
-    logs: proc.logs.filter((l) => l.severity !== undefined),
-    text: proc.text,
+    entries: replay.logs.filter((l) => l.message === 'dead letter'),
+    summary: replay.logs.find((l) => l.message === 'replay summary'),
+    logs: replay.logs.filter((l) => l.severity !== undefined),
+    text: replay.text,
   };
 }
 

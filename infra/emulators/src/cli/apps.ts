@@ -2,7 +2,7 @@
 // identity's IAM proxy, up once their /healthz answers. An app that exits by itself stops everything.
 import { dirname, resolve } from 'node:path';
 import { prefixed } from '../log-lines.js';
-import { startProcess, type ManagedProcess } from '../process.js';
+import { startNodeApp } from '../node-app.js';
 import type { Stack } from '../stack.js';
 import { say } from './print.js';
 import { host, type Settings } from './settings.js';
@@ -10,7 +10,7 @@ import type { Shutdown } from './shutdown.js';
 
 export async function launchApps(stack: Stack, settings: Settings, shutdown: Shutdown): Promise<void> {
   const p = stack.provisioning;
-  const launch = (name: 'web' | 'worker', entry: string, env: NodeJS.ProcessEnv, port: number) =>
+  const launch = (name: 'web' | 'worker', entry: string, env: Record<string, string>, port: number) =>
     launchApp({ name, entry, env: { ...stack.envFor(name), ...env }, port }, shutdown);
   await Promise.all([
     launch(
@@ -35,16 +35,17 @@ export async function launchApps(stack: Stack, settings: Settings, shutdown: Shu
 
 /** `env`: what the app gets on top of this process's environment. */
 async function launchApp(
-  app: { name: string; entry: string; env: NodeJS.ProcessEnv; port: number },
+  app: { name: string; entry: string; env: Record<string, string>; port: number },
   shutdown: Shutdown,
 ): Promise<void> {
-  const { process: child } = await startProcess({
+  const child = await startNodeApp({
     name: app.name,
-    command: process.execPath,
-    args: [app.entry],
+    entry: app.entry,
     cwd: resolve(dirname(app.entry), '..'),
-    env: { ...process.env, ...app.env },
+    env: app.env,
+    inherit: { from: process.env },
     detached: true,
+    ready: { url: `http://${host}:${app.port}/healthz` },
     onLine: prefixed(app.name),
   });
   shutdown.started({ app: child });
@@ -53,21 +54,4 @@ async function launchApp(
     say(`${app.name} exited; stopping everything`);
     void shutdown.finish(1);
   });
-  await waitForHealth(app.name, `http://${host}:${app.port}/healthz`, child);
-}
-
-async function waitForHealth(name: string, url: string, app: ManagedProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await response.body?.cancel();
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (!app.running()) throw new Error(`${name} exited before ${url} answered`);
-    if (Date.now() >= deadline) throw new Error(`${name} did not answer ${url} within 30 s`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
 }

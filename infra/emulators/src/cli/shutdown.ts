@@ -24,7 +24,7 @@ export function stopOnSignals(): Shutdown {
   const finished = new Promise<number>((done) => (settle = done));
   const finish = (code: number): Promise<number> =>
     (finishing ??= (async () => {
-      await Promise.all(apps.map((app) => app.stop(10_000)));
+      await Promise.all(apps.map((app) => app.stop('SIGTERM', 10_000)));
       await stack?.stop();
       settle(code);
       return code;
