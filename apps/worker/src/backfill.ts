@@ -5,8 +5,8 @@
  *              through the bucket (checkpoint.ts), so every task and every retry follows the same one.
  *   resume   — this task's checkpoint: an unfinished one continues after its watermark (and tries its failures
  *              again); a finished one, or none, means a fresh start.
- *   sources  — this task's ranges of INPUT_FOLDER, listed and read ahead, each object through the same idempotent
- *              pipeline as a live event (reconcile.ts: only missing renditions are written; a source whose
+ *   sources  — this task's ranges of INPUT_FOLDER, listed and read ahead (passes.ts), each object through the same
+ *              idempotent pipeline as a live event (reconcile.ts: only missing renditions are written; a source whose
  *              renditions all exist costs its metadata reads), at most MAX_CONCURRENCY at once, MAX_RATE per
  *              second, the whole task paused while storage pushes back (pacing.ts, attempts.ts).
  *   renditions (PRUNE) — this task's ranges of THUMBNAIL_PREFIX, each object judged by its metadata (prune.ts) and
@@ -16,85 +16,35 @@
  * A dry run (DRY_RUN) lists and checks the same way with pipeline.plan() and writes nothing — no rendition, no
  * plan, no checkpoint — and reports what a real run would do and cost (costs.ts).
  */
-import type { RenditionSpec, StorageAdapter } from '@thumbnailer/core';
-import type { Logger } from 'pino';
-import { createAttempts } from './attempts.js';
+import { openRun, type BackfillOptions, type TaskRun } from './backfill-options.js';
 import {
-  MAX_FAILED_KEPT,
   checkpointFolder,
   createCheckpointStore,
-  createCheckpointer,
   emptyTally,
   newPlan,
   runKey,
   Watermark,
   type Checkpoint,
-  type CheckpointStore,
   type Phase,
-  type Plan,
   type Tally,
 } from './checkpoint.js';
-import type { InputFolder } from './config.js';
-import { createEstimator, type Estimator, type RunEstimate } from './costs.js';
+import type { RunEstimate } from './costs.js';
 import { planShares } from './listing.js';
-import type { WorkerMetrics, WorkerSummary } from './metrics.js';
-import { logOutcome } from './outcomes.js';
-import { createPacer, type Pacer } from './pacing.js';
-import { runPasses, type Pass, type PassContext, type TaskState } from './passes.js';
-import type { Pipeline } from './pipeline.js';
+import type { WorkerSummary } from './metrics.js';
+import {
+  createParts,
+  runPasses,
+  type Pass,
+  type PassContext,
+  type PassParts,
+  type TaskCheckpoints,
+  type TaskState,
+} from './passes.js';
 import { createProgress } from './progress.js';
-import { createHandlers, emptyDryRunCounts, type DryRunCounts, type ReconcileContext } from './reconcile.js';
+import type { DryRunCounts } from './reconcile.js';
 import type { NameRange } from './shards.js';
 
-export type BackfillStorage = Pick<
-  StorageAdapter,
-  'bucketName' | 'list' | 'folders' | 'stat' | 'download' | 'createOnly' | 'replace' | 'delete'
->;
-
-export interface BackfillOptions {
-  /** The input bucket's adapter (listing, checkpoints, prune deletes). */
-  storage: BackfillStorage;
-  input: InputFolder;
-  thumbnailPrefix: string;
-  renditions: readonly RenditionSpec[];
-  /** BUCKETS: what the pipeline serves (its filter is applied before pacing, so skips cost no rate). */
-  buckets: ReadonlySet<string>;
-  taskIndex: number;
-  taskCount: number;
-  /** CLOUD_RUN_EXECUTION: the retries of a task share its checkpoint. */
-  execution: string;
-  dryRun?: boolean;
-  prune?: boolean;
-  /** Images per second; undefined: unlimited. */
-  maxRate?: number;
-  /** Objects in flight at once (MAX_CONCURRENCY). */
-  concurrency: number;
-  pipeline: Pick<Pipeline, 'process' | 'plan'>;
-  logger: Logger;
-  /** Told of every source's outcome; its counters go into the summary line. */
-  metrics?: Pick<WorkerMetrics, 'event' | 'summary'>;
-  /** Where progress goes: a TTY gets a progress bar, anything else JSON lines. */
-  progress?: NodeJS.WritableStream & { isTTY?: boolean };
-  progressIntervalMs?: number;
-  /** Attempts per object for transient failures before it counts as failed (default 3). */
-  attempts?: number;
-  /** Between attempts for transient failures other than storage pushing back (default 1 s × attempt). */
-  retryDelayMs?: number;
-  /** A checkpoint is written at most this often … (default 5 s) */
-  checkpointIntervalMs?: number;
-  /** … or after this many objects settle, whichever comes first (default 1000). */
-  checkpointObjects?: number;
-  /** How long tasks other than 0 wait for task 0's plan before making one (default 15 s). */
-  planWaitMs?: number;
-  /** Listed objects held ahead of the work (default 20,000). */
-  readAheadObjects?: number;
-  /** Aborted: no new object starts; in-flight ones finish; the checkpoint is written. */
-  signal?: AbortSignal;
-  pacer?: Pacer;
-  clock?: () => number;
-  /** This process's CPU seconds so far (for the summary). */
-  cpuSeconds?: () => number;
-}
+export type { BackfillOptions, BackfillStorage } from './backfill-options.js';
 
 /** What a dry run found, per outcome-to-be, and what a real run would spend on the same objects. */
 export interface DryRunReport extends DryRunCounts {
@@ -123,62 +73,25 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
   const resume = await resumable(run, plan);
   const state = stateFrom(resume);
   logStart(run, plan, resume);
-  const work = createWork(run, plan, state);
+  const parts = createParts(run, plan, state);
   const interrupted = await runPasses({
-    ...work,
+    ...parts,
     storage: options.storage,
     passes: passesOf(run, plan),
     state,
-    display: createDisplay(run, state, work.counts),
+    display: createDisplay(run, state, parts.counts),
     concurrency: options.concurrency,
     readAheadObjects: options.readAheadObjects ?? 20_000,
     stopping: run.stopping,
   });
-  return summarize(run, state, work, { resumed: resume !== undefined, interrupted });
-}
-
-/** One task's run as every stage reads it: the options with their defaults, and the means to stop it. */
-interface TaskRun {
-  options: BackfillOptions;
-  dryRun: boolean;
-  prune: boolean;
-  clock: () => number;
-  started: number;
-  /** A terminal: the progress bar tells the story. */
-  tty: boolean;
-  pacer: Pacer;
-  abort: AbortController;
-  stopping: () => boolean;
-}
-
-function openRun(options: BackfillOptions): TaskRun {
-  const clock = options.clock ?? (() => Date.now());
-  const started = clock();
-  const pacer =
-    options.pacer ?? createPacer(options.maxRate === undefined ? {} : { maxRate: options.maxRate });
-  const abort = new AbortController();
-  options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-  if (options.signal?.aborted) abort.abort();
-  return {
-    options,
-    dryRun: options.dryRun === true,
-    prune: options.prune === true,
-    clock,
-    started,
-    tty: options.progress?.isTTY === true,
-    pacer,
-    abort,
-    stopping: () => abort.signal.aborted,
-  };
+  return summarize(run, state, parts, { resumed: resume !== undefined, interrupted });
 }
 
 // ---- plan ----
 
 /** The run's plan, and where the task's checkpoint lives (no store in a dry run). */
-interface TaskPlan {
-  plan: Plan;
+interface TaskPlan extends TaskCheckpoints {
   folder: string;
-  store: CheckpointStore | undefined;
   rangesOf: (phase: Phase) => NameRange[];
 }
 
@@ -269,78 +182,6 @@ function logStart(run: TaskRun, { store, folder, rangesOf }: TaskPlan, resume: C
   }
 }
 
-// ---- the parts the passes work with ----
-
-interface TaskWork extends Pick<PassContext, 'checkpointer' | 'attempts' | 'fail' | 'handlers'> {
-  counts: DryRunCounts;
-  estimator: Estimator;
-}
-
-function createWork(run: TaskRun, plan: TaskPlan, state: TaskState): TaskWork {
-  const { options, pacer, abort } = run;
-  const { storage, logger, input, thumbnailPrefix, renditions } = options;
-  const checkpointer = createTaskCheckpointer(run, plan, state);
-  const attempts = createAttempts({
-    pacer,
-    logger,
-    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
-    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
-    stopping: () => abort.signal.aborted,
-  });
-  const fail: ReconcileContext['fail'] = (object, failure, where) => {
-    state.tally.failed += 1;
-    if (state.failed.length < MAX_FAILED_KEPT)
-      state.failed.push({ phase: where, name: object.name, generation: object.generation });
-    logOutcome(logger, failure, { via: 'backfill', object: `gs://${storage.bucketName}/${object.name}` });
-  };
-  const estimator = createEstimator(renditions.length);
-  const counts = emptyDryRunCounts();
-  const handlers = createHandlers(
-    {
-      storage,
-      pipeline: options.pipeline,
-      buckets: options.buckets,
-      scope: { bucket: storage.bucketName, inputPrefix: input.prefix, thumbnailPrefix, renditions },
-      attempts,
-      tally: state.tally,
-      counts,
-      estimator,
-      fail,
-      metrics: options.metrics,
-      logger,
-      quiet: run.tty,
-    },
-    run.dryRun,
-  );
-  return { checkpointer, attempts, fail, handlers, counts, estimator };
-}
-
-/** Writes the task's state as its checkpoint (never in a dry run); a conflict stops the run. */
-function createTaskCheckpointer(
-  { options, clock, abort }: TaskRun,
-  { plan, store }: TaskPlan,
-  state: TaskState,
-) {
-  return createCheckpointer({
-    store,
-    state: (complete) => ({
-      version: 1,
-      plan: plan.id,
-      task: options.taskIndex,
-      phase: state.phase,
-      ...(state.watermark.value !== undefined ? { watermark: state.watermark.value } : {}),
-      complete,
-      tally: { ...state.tally },
-      failed: state.failed,
-      updated: new Date(clock()).toISOString(),
-    }),
-    ...(options.checkpointIntervalMs !== undefined ? { intervalMs: options.checkpointIntervalMs } : {}),
-    ...(options.checkpointObjects !== undefined ? { objects: options.checkpointObjects } : {}),
-    logger: options.logger,
-    onConflict: () => abort.abort(),
-  });
-}
-
 // ---- progress ----
 
 function createDisplay(run: TaskRun, state: TaskState, counts: DryRunCounts): PassContext['display'] {
@@ -397,7 +238,7 @@ function shownCounts({ dryRun, prune }: TaskRun, tally: Tally, counts: DryRunCou
 async function summarize(
   { options, dryRun, clock, started }: TaskRun,
   { tally }: TaskState,
-  { counts, estimator }: TaskWork,
+  { counts, estimator }: PassParts,
   ending: { resumed: boolean; interrupted: boolean },
 ): Promise<BackfillSummary> {
   const counters = options.metrics ? await options.metrics.summary() : undefined;

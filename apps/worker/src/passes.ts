@@ -1,15 +1,34 @@
 /**
- * The passes of one backfill task, in the order they run: what failed in an earlier attempt, tried again as it
- * stands now; then each pass from the one the checkpoint reached (sources, then PRUNE's renditions) — its ranges
- * listed after the watermark and read ahead (listing.ts), worked through with MAX_CONCURRENCY in flight by the
- * handlers (reconcile.ts), each settled object moving the watermark on and counting towards the next checkpoint.
+ * The passes of one backfill task, and the parts they work with: the task's state and the checkpointer that writes
+ * it, the attempts (pacing.ts, attempts.ts) and the handlers (reconcile.ts). In the order they run: what failed in an
+ * earlier attempt, tried again as it stands now; then each pass from the one the checkpoint reached (sources, then
+ * PRUNE's renditions) — its ranges listed after the watermark and read ahead (listing.ts), worked through with
+ * MAX_CONCURRENCY in flight, each settled object moving the watermark on and counting towards the next checkpoint.
  */
 import type { StorageAdapter, StoredObject } from '@thumbnailer/core';
-import type { Attempts } from './attempts.js';
-import { Watermark, type Checkpointer, type FailedObject, type Phase, type Tally } from './checkpoint.js';
+import { createAttempts, type Attempts } from './attempts.js';
+import type { TaskRun } from './backfill-options.js';
+import {
+  MAX_FAILED_KEPT,
+  createCheckpointer,
+  Watermark,
+  type Checkpointer,
+  type CheckpointStore,
+  type FailedObject,
+  type Phase,
+  type Plan,
+  type Tally,
+} from './checkpoint.js';
+import { createEstimator, type Estimator } from './costs.js';
 import { drain, listRanges, readAhead } from './listing.js';
-import { errorOutcome } from './outcomes.js';
-import type { Handler, ReconcileContext } from './reconcile.js';
+import { errorOutcome, logOutcome } from './outcomes.js';
+import {
+  createHandlers,
+  emptyDryRunCounts,
+  type DryRunCounts,
+  type Handler,
+  type ReconcileContext,
+} from './reconcile.js';
 import type { NameRange } from './shards.js';
 
 /** Where a task has got to: what its checkpoint holds, and what its progress shows. */
@@ -44,6 +63,84 @@ export interface PassContext {
   concurrency: number;
   readAheadObjects: number;
   stopping: () => boolean;
+}
+
+/** The run's plan, and where this task's checkpoint is written (no store in a dry run). */
+export interface TaskCheckpoints {
+  plan: Plan;
+  store: CheckpointStore | undefined;
+}
+
+/** What the passes work with, and (for the summary) what the handlers counted. */
+export interface PassParts extends Pick<PassContext, 'checkpointer' | 'attempts' | 'fail' | 'handlers'> {
+  counts: DryRunCounts;
+  estimator: Estimator;
+}
+
+/** The checkpointer of `state`, the attempts, the handlers, and how a failure is counted and kept. */
+export function createParts(run: TaskRun, checkpoints: TaskCheckpoints, state: TaskState): PassParts {
+  const { options, pacer } = run;
+  const { storage, logger, input, thumbnailPrefix, renditions } = options;
+  const checkpointer = createTaskCheckpointer(run, checkpoints, state);
+  const attempts = createAttempts({
+    pacer,
+    logger,
+    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    stopping: run.stopping,
+  });
+  const fail: ReconcileContext['fail'] = (object, failure, where) => {
+    state.tally.failed += 1;
+    if (state.failed.length < MAX_FAILED_KEPT)
+      state.failed.push({ phase: where, name: object.name, generation: object.generation });
+    logOutcome(logger, failure, { via: 'backfill', object: `gs://${storage.bucketName}/${object.name}` });
+  };
+  const estimator = createEstimator(renditions.length);
+  const counts = emptyDryRunCounts();
+  const handlers = createHandlers(
+    {
+      storage,
+      pipeline: options.pipeline,
+      buckets: options.buckets,
+      scope: { bucket: storage.bucketName, inputPrefix: input.prefix, thumbnailPrefix, renditions },
+      attempts,
+      tally: state.tally,
+      counts,
+      estimator,
+      fail,
+      metrics: options.metrics,
+      logger,
+      quiet: run.tty,
+    },
+    run.dryRun,
+  );
+  return { checkpointer, attempts, fail, handlers, counts, estimator };
+}
+
+/** Writes the task's state as its checkpoint (never in a dry run); a conflict stops the run. */
+function createTaskCheckpointer(
+  { options, clock, abort }: TaskRun,
+  { plan, store }: TaskCheckpoints,
+  state: TaskState,
+): Checkpointer {
+  return createCheckpointer({
+    store,
+    state: (complete) => ({
+      version: 1,
+      plan: plan.id,
+      task: options.taskIndex,
+      phase: state.phase,
+      ...(state.watermark.value !== undefined ? { watermark: state.watermark.value } : {}),
+      complete,
+      tally: { ...state.tally },
+      failed: state.failed,
+      updated: new Date(clock()).toISOString(),
+    }),
+    ...(options.checkpointIntervalMs !== undefined ? { intervalMs: options.checkpointIntervalMs } : {}),
+    ...(options.checkpointObjects !== undefined ? { objects: options.checkpointObjects } : {}),
+    logger: options.logger,
+    onConflict: () => abort.abort(),
+  });
 }
 
 /**
