@@ -5,8 +5,8 @@
  *              through the bucket (checkpoint.ts), so every task and every retry follows the same one.
  *   resume   — this task's checkpoint: an unfinished one continues after its watermark (and tries its failures
  *              again); a finished one, or none, means a fresh start.
- *   sources  — this task's ranges of INPUT_FOLDER, listed and read ahead, each object through the same idempotent
- *              pipeline as a live event (reconcile.ts: only missing renditions are written; a source whose
+ *   sources  — this task's ranges of INPUT_FOLDER, listed and read ahead (passes.ts), each object through the same
+ *              idempotent pipeline as a live event (reconcile.ts: only missing renditions are written; a source whose
  *              renditions all exist costs its metadata reads), at most MAX_CONCURRENCY at once, MAX_RATE per
  *              second, the whole task paused while storage pushes back (pacing.ts, attempts.ts).
  *   renditions (PRUNE) — this task's ranges of THUMBNAIL_PREFIX, each object judged by its metadata (prune.ts) and
@@ -16,82 +16,35 @@
  * A dry run (DRY_RUN) lists and checks the same way with pipeline.plan() and writes nothing — no rendition, no
  * plan, no checkpoint — and reports what a real run would do and cost (costs.ts).
  */
-import type { RenditionSpec, StorageAdapter, StoredObject } from '@thumbnailer/core';
-import type { Logger } from 'pino';
-import { createAttempts } from './attempts.js';
+import { openRun, type BackfillOptions, type TaskRun } from './backfill-options.js';
 import {
-  MAX_FAILED_KEPT,
   checkpointFolder,
   createCheckpointStore,
-  createCheckpointer,
   emptyTally,
   newPlan,
   runKey,
   Watermark,
-  type FailedObject,
+  type Checkpoint,
   type Phase,
   type Tally,
 } from './checkpoint.js';
-import type { InputFolder } from './config.js';
-import { createEstimator, type RunEstimate } from './costs.js';
-import { drain, listRanges, planShares, readAhead } from './listing.js';
-import type { WorkerMetrics, WorkerSummary } from './metrics.js';
-import { errorOutcome, logOutcome, type Outcome } from './outcomes.js';
-import { createPacer, type Pacer } from './pacing.js';
-import type { Pipeline } from './pipeline.js';
+import type { RunEstimate } from './costs.js';
+import { planShares } from './listing.js';
+import type { WorkerSummary } from './metrics.js';
+import {
+  createParts,
+  runPasses,
+  type Pass,
+  type PassContext,
+  type PassParts,
+  type TaskCheckpoints,
+  type TaskState,
+} from './passes.js';
 import { createProgress } from './progress.js';
-import { createHandlers, emptyDryRunCounts, type DryRunCounts } from './reconcile.js';
+import type { DryRunCounts } from './reconcile.js';
 import type { NameRange } from './shards.js';
 
-export type BackfillStorage = Pick<
-  StorageAdapter,
-  'bucketName' | 'list' | 'folders' | 'stat' | 'download' | 'createOnly' | 'replace' | 'delete'
->;
-
-export interface BackfillOptions {
-  /** The input bucket's adapter (listing, checkpoints, prune deletes). */
-  storage: BackfillStorage;
-  input: InputFolder;
-  thumbnailPrefix: string;
-  renditions: readonly RenditionSpec[];
-  /** BUCKETS: what the pipeline serves (its filter is applied before pacing, so skips cost no rate). */
-  buckets: ReadonlySet<string>;
-  taskIndex: number;
-  taskCount: number;
-  /** CLOUD_RUN_EXECUTION: the retries of a task share its checkpoint. */
-  execution: string;
-  dryRun?: boolean;
-  prune?: boolean;
-  /** Images per second; undefined: unlimited. */
-  maxRate?: number;
-  /** Objects in flight at once (MAX_CONCURRENCY). */
-  concurrency: number;
-  pipeline: Pick<Pipeline, 'process' | 'plan'>;
-  logger: Logger;
-  /** Told of every source's outcome; its counters go into the summary line. */
-  metrics?: Pick<WorkerMetrics, 'event' | 'summary'>;
-  /** Where progress goes: a TTY gets a progress bar, anything else JSON lines. */
-  progress?: NodeJS.WritableStream & { isTTY?: boolean };
-  progressIntervalMs?: number;
-  /** Attempts per object for transient failures before it counts as failed (default 3). */
-  attempts?: number;
-  /** Between attempts for transient failures other than storage pushing back (default 1 s × attempt). */
-  retryDelayMs?: number;
-  /** A checkpoint is written at most this often … (default 5 s) */
-  checkpointIntervalMs?: number;
-  /** … or after this many objects settle, whichever comes first (default 1000). */
-  checkpointObjects?: number;
-  /** How long tasks other than 0 wait for task 0's plan before making one (default 15 s). */
-  planWaitMs?: number;
-  /** Listed objects held ahead of the work (default 20,000). */
-  readAheadObjects?: number;
-  /** Aborted: no new object starts; in-flight ones finish; the checkpoint is written. */
-  signal?: AbortSignal;
-  pacer?: Pacer;
-  clock?: () => number;
-  /** This process's CPU seconds so far (for the summary). */
-  cpuSeconds?: () => number;
-}
+export type { BackfillOptions, BackfillStorage } from './backfill-options.js';
 
 /** What a dry run found, per outcome-to-be, and what a real run would spend on the same objects. */
 export interface DryRunReport extends DryRunCounts {
@@ -115,19 +68,35 @@ export interface BackfillSummary extends Tally {
 }
 
 export async function runBackfill(options: BackfillOptions): Promise<BackfillSummary> {
-  const { storage, pipeline, logger, input, thumbnailPrefix, taskIndex, taskCount } = options;
-  const dryRun = options.dryRun === true;
-  const prune = options.prune === true;
-  const clock = options.clock ?? (() => Date.now());
-  const started = clock();
-  const tty = options.progress?.isTTY === true;
-  const pacer =
-    options.pacer ?? createPacer(options.maxRate === undefined ? {} : { maxRate: options.maxRate });
-  const abort = new AbortController();
-  options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-  if (options.signal?.aborted) abort.abort();
+  const run = openRun(options);
+  const plan = await agreePlan(run);
+  const resume = await resumable(run, plan);
+  const state = stateFrom(resume);
+  logStart(run, plan, resume);
+  const parts = createParts(run, plan, state);
+  const interrupted = await runPasses({
+    ...parts,
+    storage: options.storage,
+    passes: passesOf(run, plan),
+    state,
+    display: createDisplay(run, state, parts.counts),
+    concurrency: options.concurrency,
+    readAheadObjects: options.readAheadObjects ?? 20_000,
+    stopping: run.stopping,
+  });
+  return summarize(run, state, parts, { resumed: resume !== undefined, interrupted });
+}
 
-  // ---- plan ----
+// ---- plan ----
+
+/** The run's plan, and where the task's checkpoint lives (no store in a dry run). */
+interface TaskPlan extends TaskCheckpoints {
+  folder: string;
+  rangesOf: (phase: Phase) => NameRange[];
+}
+
+async function agreePlan({ options, dryRun, prune }: TaskRun): Promise<TaskPlan> {
+  const { storage, input, thumbnailPrefix, taskIndex, taskCount } = options;
   const makePlan = async () =>
     newPlan(
       await planShares(storage, input.prefix, thumbnailPrefix, taskCount),
@@ -135,13 +104,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
         ? await planShares(storage, thumbnailPrefix, `${thumbnailPrefix}.backfill/`, taskCount)
         : undefined,
     );
-  const { renditions } = options;
   const run = runKey({
     bucket: storage.bucketName,
     prefix: input.prefix,
     taskCount,
     thumbnailPrefix,
-    renditions,
+    renditions: options.renditions,
     prune,
   });
   const folder = checkpointFolder(thumbnailPrefix, options.execution, run);
@@ -152,22 +120,49 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     : await makePlan();
   const rangesOf = (phase: Phase): NameRange[] =>
     (phase === 'sources' ? plan.sources : (plan.renditions ?? []))[taskIndex] ?? [];
+  return { plan, folder, store, rangesOf };
+}
 
-  // ---- resume ----
-  const found = await store?.read();
-  const resume =
-    found && found.plan === plan.id && !found.complete && found.task === taskIndex ? found : undefined;
-  const tally: Tally = resume ? { ...resume.tally } : emptyTally();
-  let failedKept: FailedObject[] = resume ? [...resume.failed] : [];
+/** Sources, then (PRUNE) renditions: each pass with what it lists and this task's ranges of it. */
+function passesOf({ options, prune }: TaskRun, { rangesOf }: TaskPlan): Pass[] {
   const phases: Phase[] = prune ? ['sources', 'renditions'] : ['sources'];
-  let phase: Phase = resume?.phase ?? 'sources';
-  let watermark = new Watermark(resume?.watermark);
+  return phases.map((phase) => ({
+    phase,
+    prefix: phase === 'sources' ? options.input.prefix : options.thumbnailPrefix,
+    ranges: rangesOf(phase),
+  }));
+}
+
+// ---- resume ----
+
+/** This task's checkpoint of this plan, when unfinished: the run continues from it. */
+async function resumable(run: TaskRun, { store, plan }: TaskPlan): Promise<Checkpoint | undefined> {
+  const found = await store?.read();
+  return found && found.plan === plan.id && !found.complete && found.task === run.options.taskIndex
+    ? found
+    : undefined;
+}
+
+function stateFrom(resume: Checkpoint | undefined): TaskState {
+  return {
+    tally: resume ? { ...resume.tally } : emptyTally(),
+    failed: resume ? [...resume.failed] : [],
+    phase: resume?.phase ?? 'sources',
+    watermark: new Watermark(resume?.watermark),
+    listing: { listed: 0, finished: false },
+    doneInPhase: 0,
+  };
+}
+
+function logStart(run: TaskRun, { store, folder, rangesOf }: TaskPlan, resume: Checkpoint | undefined): void {
+  const { options, dryRun, prune } = run;
+  const { logger, taskIndex } = options;
   logger.info(
     {
-      bucket: storage.bucketName,
-      prefix: input.prefix,
+      bucket: options.storage.bucketName,
+      prefix: options.input.prefix,
       task: taskIndex,
-      tasks: taskCount,
+      tasks: options.taskCount,
       execution: options.execution,
       dryRun,
       prune,
@@ -185,168 +180,82 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
       'backfill resumed from its checkpoint',
     );
   }
+}
 
-  // ---- the parts ----
-  const checkpointer = createCheckpointer({
-    store,
-    state: (complete) => ({
-      version: 1,
-      plan: plan.id,
-      task: taskIndex,
-      phase,
-      ...(watermark.value !== undefined ? { watermark: watermark.value } : {}),
-      complete,
-      tally: { ...tally },
-      failed: failedKept,
-      updated: new Date(clock()).toISOString(),
-    }),
-    ...(options.checkpointIntervalMs !== undefined ? { intervalMs: options.checkpointIntervalMs } : {}),
-    ...(options.checkpointObjects !== undefined ? { objects: options.checkpointObjects } : {}),
-    logger,
-    onConflict: () => abort.abort(),
-  });
-  const attempts = createAttempts({
-    pacer,
-    logger,
-    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
-    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
-    stopping: () => abort.signal.aborted,
-  });
-  const fail = (object: Pick<StoredObject, 'name' | 'generation'>, failure: Outcome, where: Phase): void => {
-    tally.failed += 1;
-    if (failedKept.length < MAX_FAILED_KEPT)
-      failedKept.push({ phase: where, name: object.name, generation: object.generation });
-    logOutcome(logger, failure, { via: 'backfill', object: `gs://${storage.bucketName}/${object.name}` });
-  };
-  const estimator = createEstimator(renditions.length);
-  const counts = emptyDryRunCounts();
-  const handlers = createHandlers(
-    {
-      storage,
-      pipeline,
-      buckets: options.buckets,
-      scope: { bucket: storage.bucketName, inputPrefix: input.prefix, thumbnailPrefix, renditions },
-      attempts,
-      tally,
-      counts,
-      estimator,
-      fail,
-      metrics: options.metrics,
-      logger,
-      quiet: tty,
-    },
-    dryRun,
-  );
+// ---- progress ----
 
-  // ---- progress ----
+function createDisplay(run: TaskRun, state: TaskState, counts: DryRunCounts): PassContext['display'] {
+  const { options, clock, pacer } = run;
   const progress = createProgress({
-    logger,
+    logger: options.logger,
     ...(options.progress ? { stream: options.progress } : {}),
     ...(options.progressIntervalMs !== undefined ? { intervalMs: options.progressIntervalMs } : {}),
     clock,
   });
-  let listing: { listed: number; finished: boolean } = { listed: 0, finished: false };
-  let doneInPhase = 0;
-  const shown = (): Record<string, number> =>
-    dryRun
-      ? {
-          missing: counts.missing,
-          complete: counts.complete,
-          'not an image': counts.notImageByType,
-          skipped: Object.values(counts.skipped).reduce((a, b) => a + b, 0),
-          ...(prune ? { retired: counts.retired } : {}),
-          failed: tally.failed,
-        }
-      : {
-          processed: tally.processed,
-          duplicate: tally.duplicate,
-          skipped: tally.skipped,
-          failed: tally.failed,
-          ...(prune ? { pruned: tally.pruned } : {}),
-        };
-  const showProgress = () =>
+  const show = () =>
     progress.update({
-      phase,
-      done: doneInPhase,
-      listed: listing.listed,
-      listing: !listing.finished,
-      counts: shown(),
+      phase: state.phase,
+      done: state.doneInPhase,
+      listed: state.listing.listed,
+      listing: !state.listing.finished,
+      counts: shownCounts(run, state.tally, counts),
       paused: pacer.paused,
     });
-  const progressTimer = setInterval(showProgress, tty ? 250 : 1000);
-  progressTimer.unref();
+  const timer = setInterval(show, run.tty ? 250 : 1000);
+  timer.unref();
+  return {
+    show,
+    stop() {
+      clearInterval(timer);
+      show();
+      progress.stop();
+    },
+  };
+}
 
-  // ---- the passes ----
-  const stopping = () => abort.signal.aborted;
-  try {
-    // What failed in an earlier attempt is tried again first, as it stands now.
-    if (resume && failedKept.length > 0) {
-      const retry = failedKept;
-      failedKept = [];
-      tally.failed -= retry.length;
-      for (const f of retry) {
-        const object = await storage.stat(f.name, f.generation);
-        if (object) await handlers[f.phase](object);
+/** What the progress shows, by outcome (in a dry run, by outcome-to-be). */
+function shownCounts({ dryRun, prune }: TaskRun, tally: Tally, counts: DryRunCounts): Record<string, number> {
+  return dryRun
+    ? {
+        missing: counts.missing,
+        complete: counts.complete,
+        'not an image': counts.notImageByType,
+        skipped: Object.values(counts.skipped).reduce((a, b) => a + b, 0),
+        ...(prune ? { retired: counts.retired } : {}),
+        failed: tally.failed,
       }
-    }
-    for (const current of phases.slice(phases.indexOf(phase))) {
-      if (stopping()) break;
-      if (current !== phase) {
-        showProgress(); // the last of the pass before
-        phase = current;
-        watermark = new Watermark();
-        doneInPhase = 0;
-        await checkpointer.save();
-      }
-      const prefix = current === 'sources' ? input.prefix : thumbnailPrefix;
-      const ahead = readAhead(
-        listRanges(storage, prefix, rangesOf(current), watermark.value, (err, n) =>
-          attempts.retryListing(err, n),
-        ),
-        options.readAheadObjects ?? 20_000,
-      );
-      listing = ahead;
-      const handle = handlers[current];
-      await drain(ahead, options.concurrency, stopping, (object) => {
-        const ticket = watermark.add(object.name);
-        return handle(object)
-          .catch((err: unknown) => fail(object, errorOutcome(err), current))
-          .finally(() => {
-            watermark.settle(ticket);
-            doneInPhase += 1;
-            checkpointer.settled();
-          });
-      });
-    }
-  } catch (err) {
-    // A listing that keeps failing: keep the place reached, and let the task fail (Cloud Run retries it).
-    await checkpointer.save(false, true);
-    throw err;
-  } finally {
-    checkpointer.stop();
-    clearInterval(progressTimer);
-    showProgress();
-    progress.stop();
-  }
-  const interrupted = stopping();
-  await checkpointer.save(!interrupted, true);
-  if (checkpointer.conflict) throw checkpointer.conflict;
+    : {
+        processed: tally.processed,
+        duplicate: tally.duplicate,
+        skipped: tally.skipped,
+        failed: tally.failed,
+        ...(prune ? { pruned: tally.pruned } : {}),
+      };
+}
 
+// ---- summary ----
+
+async function summarize(
+  { options, dryRun, clock, started }: TaskRun,
+  { tally }: TaskState,
+  { counts, estimator }: PassParts,
+  ending: { resumed: boolean; interrupted: boolean },
+): Promise<BackfillSummary> {
   const counters = options.metrics ? await options.metrics.summary() : undefined;
   if (dryRun && counters) estimator.listed(counters.storageRequests.list);
   const summary: BackfillSummary = {
-    task: taskIndex,
-    tasks: taskCount,
+    task: options.taskIndex,
+    tasks: options.taskCount,
     dryRun,
     total: tally.processed + tally.duplicate + tally.skipped + tally.failed,
     ...tally,
-    resumed: resume !== undefined,
-    interrupted,
+    resumed: ending.resumed,
+    interrupted: ending.interrupted,
     seconds: Math.round((clock() - started) / 100) / 10,
     cpuSeconds: options.cpuSeconds ? Math.round(options.cpuSeconds() * 100) / 100 : undefined,
     ...(dryRun ? { report: { ...counts, estimate: estimator.total() } } : {}),
     ...(counters ? { counters } : {}),
   };
-  logger.info(summary, 'backfill summary');
+  options.logger.info(summary, 'backfill summary');
   return summary;
 }

@@ -146,67 +146,9 @@ const nonNegative = (seconds: number): number | undefined =>
 export function createWorkerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const registers = [registry];
   let readInFlight = options.inFlight;
-
-  const events = new Counter({
-    name: 'thumbnailer_worker_events_total',
-    help: 'Events settled by the worker, by delivery path and outcome.',
-    labelNames: ['via', 'outcome'] as const,
-    registers,
-  });
-  const skipped = new Counter({
-    name: 'thumbnailer_worker_skipped_total',
-    help: 'Events skipped (settled without a rendition), by refusal code.',
-    labelNames: ['reason'] as const,
-    registers,
-  });
-  const latency = new Histogram({
-    name: 'thumbnailer_worker_latency_seconds',
-    help: 'Seconds from the source object being finalized to its renditions being written (pull and push).',
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const render = new Histogram({
-    name: 'thumbnailer_worker_render_seconds',
-    help: 'Seconds spent decoding and encoding one image.',
-    buckets: RENDER_BUCKETS,
-    registers,
-  });
-  new Gauge({
-    name: 'thumbnailer_worker_in_flight',
-    help: 'Images being worked on by this instance right now.',
-    registers,
-    collect() {
-      this.set(readInFlight?.() ?? 0);
-    },
-  });
-  const storage = new Counter({
-    name: 'thumbnailer_storage_requests_total',
-    help: 'Cloud Storage requests made, by kind.',
-    labelNames: ['op'] as const,
-    registers,
-  });
-
-  // Every series starts at 0, so the first increment shows in rate() and increase() (bounded: 18 + 13 + 5).
-  for (const via of VIAS) for (const outcome of EVENT_OUTCOMES) events.labels(via, outcome).inc(0);
-  for (const reason of SKIP_REASONS) skipped.labels(reason).inc(0);
-  for (const op of STORAGE_OPS) storage.labels(op).inc(0);
-
-  async function summary(): Promise<WorkerSummary> {
-    const out: WorkerSummary = {
-      events: Object.fromEntries(EVENT_OUTCOMES.map((o) => [o, 0])) as Record<EventOutcome, number>,
-      skipped: {},
-      storageRequests: Object.fromEntries(STORAGE_OPS.map((o) => [o, 0])) as Record<StorageOp, number>,
-    };
-    for (const { labels, value } of (await events.get()).values)
-      if (isEventOutcome(labels.outcome)) out.events[labels.outcome] += value;
-    for (const { labels, value } of (await skipped.get()).values)
-      if (isSkipReason(labels.reason) && value > 0) out.skipped[labels.reason] = value;
-    for (const { labels, value } of (await storage.get()).values)
-      if (isStorageOp(labels.op)) out.storageRequests[labels.op] = value;
-    return out;
-  }
+  const metrics = defineMetrics(registry, () => readInFlight?.() ?? 0);
+  const { events, skipped, latency, render, storage } = metrics;
 
   return {
     registry,
@@ -242,6 +184,80 @@ export function createWorkerMetrics(options: WorkerMetricsOptions = {}): WorkerM
     inFlightFrom(read) {
       readInFlight = read;
     },
-    summary,
+    summary: () => summaryOf(metrics),
   };
+}
+
+/** The app's metrics on one registry (the in-flight gauge is read at scrape time). */
+interface Metrics {
+  events: Counter<'via' | 'outcome'>;
+  skipped: Counter<'reason'>;
+  latency: Histogram;
+  render: Histogram;
+  storage: Counter<'op'>;
+}
+
+/** WORKER_METRICS on `registry`, every labelled series started at 0. */
+function defineMetrics(registry: Registry, inFlight: () => number): Metrics {
+  const registers = [registry];
+  const events = new Counter({
+    name: 'thumbnailer_worker_events_total',
+    help: 'Events settled by the worker, by delivery path and outcome.',
+    labelNames: ['via', 'outcome'] as const,
+    registers,
+  });
+  const skipped = new Counter({
+    name: 'thumbnailer_worker_skipped_total',
+    help: 'Events skipped (settled without a rendition), by refusal code.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const latency = new Histogram({
+    name: 'thumbnailer_worker_latency_seconds',
+    help: 'Seconds from the source object being finalized to its renditions being written (pull and push).',
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const render = new Histogram({
+    name: 'thumbnailer_worker_render_seconds',
+    help: 'Seconds spent decoding and encoding one image.',
+    buckets: RENDER_BUCKETS,
+    registers,
+  });
+  new Gauge({
+    name: 'thumbnailer_worker_in_flight',
+    help: 'Images being worked on by this instance right now.',
+    registers,
+    collect() {
+      this.set(inFlight());
+    },
+  });
+  const storage = new Counter({
+    name: 'thumbnailer_storage_requests_total',
+    help: 'Cloud Storage requests made, by kind.',
+    labelNames: ['op'] as const,
+    registers,
+  });
+
+  // Every series starts at 0, so the first increment shows in rate() and increase() (bounded: 18 + 13 + 5).
+  for (const via of VIAS) for (const outcome of EVENT_OUTCOMES) events.labels(via, outcome).inc(0);
+  for (const reason of SKIP_REASONS) skipped.labels(reason).inc(0);
+  for (const op of STORAGE_OPS) storage.labels(op).inc(0);
+  return { events, skipped, latency, render, storage };
+}
+
+/** The counters as plain numbers. */
+async function summaryOf({ events, skipped, storage }: Metrics): Promise<WorkerSummary> {
+  const out: WorkerSummary = {
+    events: Object.fromEntries(EVENT_OUTCOMES.map((o) => [o, 0])) as Record<EventOutcome, number>,
+    skipped: {},
+    storageRequests: Object.fromEntries(STORAGE_OPS.map((o) => [o, 0])) as Record<StorageOp, number>,
+  };
+  for (const { labels, value } of (await events.get()).values)
+    if (isEventOutcome(labels.outcome)) out.events[labels.outcome] += value;
+  for (const { labels, value } of (await skipped.get()).values)
+    if (isSkipReason(labels.reason) && value > 0) out.skipped[labels.reason] = value;
+  for (const { labels, value } of (await storage.get()).values)
+    if (isStorageOp(labels.op)) out.storageRequests[labels.op] = value;
+  return out;
 }
