@@ -1,5 +1,4 @@
 // @thumbnailer/e2e: the whole native stack (emulators, built web and worker) for end-to-end tests.
 export { startApp, entryPoint, type AppName, type RunningApp, type StartAppOptions } from './apps.js';
-export { launchChromium, CHROMIUM_ARGS, CHROMIUM_PATH } from './browser.js';
 export { startNativeStack, type NativeStack, type NativeStackOptions } from './stack.js';
 export { explainFailure } from './diagnostics.js';

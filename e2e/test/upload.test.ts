@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Bucket } from '@google-cloud/storage';
 import { fixture, largeJpeg, waitFor } from '@thumbnailer/testkit';
+import { dataTransferOf, launchChromium } from '@thumbnailer/testkit/browser';
 import type { Browser, Page } from 'playwright-core';
-import { explainFailure, launchChromium, startNativeStack, type NativeStack } from '../src/index.js';
+import { explainFailure, startNativeStack, type NativeStack } from '../src/index.js';
 
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 /** The worker makes these and the page shows them: both apps get the same RENDITIONS. */
@@ -29,16 +30,7 @@ async function loadedImages(page: Page, selector: string): Promise<{ width: numb
 
 /** Drops these files on the drop zone, as the browser does for a real drop. */
 async function dropFiles(page: Page, files: { name: string; type: string; data: Buffer }[]): Promise<void> {
-  const encoded = files.map((f) => ({ name: f.name, type: f.type, b64: f.data.toString('base64') }));
-  const dataTransfer = await page.evaluateHandle(`(() => {
-    const transfer = new DataTransfer();
-    for (const file of ${JSON.stringify(encoded)}) {
-      const bytes = Uint8Array.from(atob(file.b64), (c) => c.charCodeAt(0));
-      transfer.items.add(new File([bytes], file.name, { type: file.type }));
-    }
-    return transfer;
-  })()`);
-  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
+  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer: await dataTransferOf(page, files) });
 }
 
 /** Progress bars of the rows still sending, as fractions. */

@@ -99,3 +99,13 @@ export function sampleValue(
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return found[0]?.value;
 }
+
+/** How much the sample `name` with these labels moved between two readings (an absent sample reads 0). */
+export function sampleDelta(
+  before: Exposition,
+  after: Exposition,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
+  return (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
+}

@@ -8,19 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import type { Bucket } from '@google-cloud/storage';
 import { startStack, type Stack } from '@thumbnailer/emulators';
 import { fixture, waitFor } from '@thumbnailer/testkit';
-import { chromium, type Browser, type FileChooser, type Page } from 'playwright-core';
+import { dataTransferOf, launchChromium } from '@thumbnailer/testkit/browser';
+import type { Browser, FileChooser, Page } from 'playwright-core';
 import { makeRenditions, makeThumbnail, startWeb, type RunningApp } from './harness.js';
 
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe-core's violations of serious or critical impact on the page as it is now (WCAG 2.x A/AA rules). */
@@ -47,17 +39,9 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.targets)}`);
 }
 
-/** A DataTransfer holding these files, built in the page as the browser makes one for a real drop. */
+/** Drags these files over the drop zone (it shows it), then drops them. */
 async function dropFiles(page: Page, files: { name: string; type: string; data: Buffer }[]): Promise<void> {
-  const encoded = files.map((f) => ({ name: f.name, type: f.type, b64: f.data.toString('base64') }));
-  const dataTransfer = await page.evaluateHandle(`(() => {
-    const transfer = new DataTransfer();
-    for (const file of ${JSON.stringify(encoded)}) {
-      const bytes = Uint8Array.from(atob(file.b64), (c) => c.charCodeAt(0));
-      transfer.items.add(new File([bytes], file.name, { type: file.type }));
-    }
-    return transfer;
-  })()`);
+  const dataTransfer = await dataTransferOf(page, files);
   await page.dispatchEvent('#dropzone', 'dragenter', { dataTransfer });
   assert.match((await page.locator('#dropzone').getAttribute('class')) ?? '', /is-dragover/);
   await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
@@ -128,11 +112,7 @@ describe('the upload page in a real browser', () => {
     bucket = stack.storage().bucket(stack.provisioning.bucket);
     web = await startWeb({ stack });
     webWithRenditions = await startWeb({ stack, env: { RENDITIONS } });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Storage } from '@google-cloud/storage';
 import { startFaultProxy, startStack, type Stack } from '@thumbnailer/emulators';
-import { fixture, parseExposition, sampleValue, type Exposition } from '@thumbnailer/testkit';
+import { fixture, parseExposition, sampleDelta, sampleValue, type Exposition } from '@thumbnailer/testkit';
 import { startWeb, upload, type RunningApp } from './harness.js';
 
 async function scrape(web: RunningApp): Promise<Exposition> {
@@ -13,16 +13,6 @@ async function scrape(web: RunningApp): Promise<Exposition> {
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
   return parseExposition(await res.text());
-}
-
-/** What moved between two scrapes, for the series a test looks at. */
-function moved(
-  before: Exposition,
-  after: Exposition,
-  name: string,
-  labels: Record<string, string> = {},
-): number {
-  return (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
 }
 
 describe('web metrics', () => {
@@ -44,13 +34,16 @@ describe('web metrics', () => {
     const res = await upload(web.base, { filename: 'metrics.png', data });
     assert.equal(res.status, 201);
     const second = await scrape(web);
-    assert.equal(moved(first, second, 'thumbnailer_web_uploads_total', { status: '201' }), 1);
-    assert.equal(moved(first, second, 'thumbnailer_web_upload_bytes_count'), 1);
-    assert.equal(moved(first, second, 'thumbnailer_web_upload_bytes_sum'), data.length);
-    assert.equal(moved(first, second, 'thumbnailer_web_upload_seconds_count'), 1);
+    assert.equal(sampleDelta(first, second, 'thumbnailer_web_uploads_total', { status: '201' }), 1);
+    assert.equal(sampleDelta(first, second, 'thumbnailer_web_upload_bytes_count'), 1);
+    assert.equal(sampleDelta(first, second, 'thumbnailer_web_upload_bytes_sum'), data.length);
+    assert.equal(sampleDelta(first, second, 'thumbnailer_web_upload_seconds_count'), 1);
     // A free name: one metadata check, one create-only write.
-    assert.equal(moved(first, second, 'thumbnailer_storage_requests_total', { op: 'metadata_read' }), 1);
-    assert.equal(moved(first, second, 'thumbnailer_storage_requests_total', { op: 'create' }), 1);
+    assert.equal(
+      sampleDelta(first, second, 'thumbnailer_storage_requests_total', { op: 'metadata_read' }),
+      1,
+    );
+    assert.equal(sampleDelta(first, second, 'thumbnailer_storage_requests_total', { op: 'create' }), 1);
     assert.equal(
       sampleValue(second, 'thumbnailer_web_upload_slots_in_use'),
       0,
@@ -66,10 +59,10 @@ describe('web metrics', () => {
     const form = await upload(web.base, { filename: 'notes.txt', data: await fixture('text'), json: false });
     assert.equal(form.status, 303);
     const second = await scrape(web);
-    assert.equal(moved(first, second, 'thumbnailer_web_uploads_total', { status: '415' }), 2);
-    assert.equal(moved(first, second, 'thumbnailer_web_uploads_total', { status: '201' }), 0);
+    assert.equal(sampleDelta(first, second, 'thumbnailer_web_uploads_total', { status: '415' }), 2);
+    assert.equal(sampleDelta(first, second, 'thumbnailer_web_uploads_total', { status: '201' }), 0);
     assert.equal(
-      moved(first, second, 'thumbnailer_storage_requests_total', { op: 'create' }),
+      sampleDelta(first, second, 'thumbnailer_storage_requests_total', { op: 'create' }),
       0,
       'nothing stored',
     );
@@ -89,8 +82,11 @@ describe('web metrics', () => {
       const res = await upload(flaky.base, { filename: 'outage.png', data: await fixture('small-png') });
       assert.equal(res.status, 503);
       const second = await scrape(flaky);
-      assert.equal(moved(first, second, 'thumbnailer_web_uploads_total', { status: '503' }), 1);
-      assert.equal(moved(first, second, 'thumbnailer_storage_requests_total', { op: 'metadata_read' }), 1);
+      assert.equal(sampleDelta(first, second, 'thumbnailer_web_uploads_total', { status: '503' }), 1);
+      assert.equal(
+        sampleDelta(first, second, 'thumbnailer_storage_requests_total', { op: 'metadata_read' }),
+        1,
+      );
     } finally {
       await flaky.close();
       await proxy.close();

@@ -13,11 +13,11 @@ import { startStack, type Stack } from '@thumbnailer/emulators';
 import { corpusImage, fixture, waitFor } from '@thumbnailer/testkit';
 import { assertValidEvent } from '../schemas.js';
 import {
-  finalizeAttributes,
   objectData,
-  pullOutcomes,
+  publishFinalize,
   pushStorageEvent,
   renditionsOf,
+  settledOutcomes,
   startWorker,
   upload,
   workerEnv,
@@ -79,22 +79,9 @@ describe('lifecycle events and cleanup', () => {
   it('publishes ready for a generation, with one id under five duplicates on two instances', async () => {
     const name = 'life/ready.jpg';
     const generation = await upload(bucket, name, await fixture('landscape-jpeg'), 'image/jpeg');
-    const topic = stack.pubsub().topic(stack.provisioning.topic);
-    await Promise.all(
-      Array.from({ length: 5 }, () =>
-        topic.publishMessage({
-          data: Buffer.alloc(0),
-          attributes: finalizeAttributes(bucket.name, name, generation),
-        }),
-      ),
-    );
+    await publishFinalize(stack.pubsub().topic(stack.provisioning.topic), bucket.name, name, generation, 5);
     const key = `${bucket.name}/${name}@${generation}`;
-    await waitFor(
-      () =>
-        workers.flatMap((w) => pullOutcomes(w.logs)).filter((l) => l.key === key && l.status !== 'retry')
-          .length >= 6,
-      { timeoutMs: 30_000, message: 'six deliveries settled' },
-    );
+    await settledOutcomes(workers, key, 6, 'six deliveries settled');
     const ready = await waitFor(() => (of(TYPE.ready, name).length > 0 ? of(TYPE.ready, name) : undefined), {
       message: 'a ready event',
     });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Bucket } from '@google-cloud/storage';
 import { startFaultProxy, startStack, type FaultProxy, type Stack } from '@thumbnailer/emulators';
-import { fixture, parseExposition, sampleValue, type Exposition } from '@thumbnailer/testkit';
+import { fixture, parseExposition, sampleDelta, sampleValue, type Exposition } from '@thumbnailer/testkit';
 import {
   objectData,
   pushStorageEvent,
@@ -20,15 +20,6 @@ async function scrape(worker: WorkerProcess): Promise<Exposition> {
   const res = await fetch(`${worker.url}/metrics`);
   assert.equal(res.status, 200);
   return parseExposition(await res.text());
-}
-
-function moved(
-  before: Exposition,
-  after: Exposition,
-  name: string,
-  labels: Record<string, string> = {},
-): number {
-  return (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
 }
 
 describe('worker metrics', () => {
@@ -56,13 +47,13 @@ describe('worker metrics', () => {
     assert.equal((await pushStorageEvent(worker, 'finalized', data)).body.status, 'processed');
     const second = await scrape(worker);
     const events = (outcome: string) =>
-      moved(first, second, 'thumbnailer_worker_events_total', { via: 'push', outcome });
+      sampleDelta(first, second, 'thumbnailer_worker_events_total', { via: 'push', outcome });
     assert.equal(events('processed'), 1);
     assert.equal(events('duplicate') + events('skipped') + events('retry'), 0);
-    assert.equal(moved(first, second, 'thumbnailer_worker_render_seconds_count'), 1);
-    assert.equal(moved(first, second, 'thumbnailer_worker_latency_seconds_count'), 1);
+    assert.equal(sampleDelta(first, second, 'thumbnailer_worker_render_seconds_count'), 1);
+    assert.equal(sampleDelta(first, second, 'thumbnailer_worker_latency_seconds_count'), 1);
     for (const op of ['metadata_read', 'media_read', 'create'])
-      assert.equal(moved(first, second, 'thumbnailer_storage_requests_total', { op }), 1, op);
+      assert.equal(sampleDelta(first, second, 'thumbnailer_storage_requests_total', { op }), 1, op);
     assert.equal(sampleValue(second, 'thumbnailer_worker_in_flight'), 0);
     assert.ok((sampleValue(second, 'process_resident_memory_bytes') ?? 0) > 0, 'process metrics');
 
@@ -71,11 +62,14 @@ describe('worker metrics', () => {
     assert.equal((await pushStorageEvent(worker, 'finalized', data)).body.status, 'duplicate');
     const fourth = await scrape(worker);
     assert.equal(
-      moved(third, fourth, 'thumbnailer_worker_events_total', { via: 'push', outcome: 'duplicate' }),
+      sampleDelta(third, fourth, 'thumbnailer_worker_events_total', { via: 'push', outcome: 'duplicate' }),
       1,
     );
-    assert.equal(moved(third, fourth, 'thumbnailer_worker_render_seconds_count'), 0);
-    assert.equal(moved(third, fourth, 'thumbnailer_storage_requests_total', { op: 'metadata_read' }), 0);
+    assert.equal(sampleDelta(third, fourth, 'thumbnailer_worker_render_seconds_count'), 0);
+    assert.equal(
+      sampleDelta(third, fourth, 'thumbnailer_storage_requests_total', { op: 'metadata_read' }),
+      0,
+    );
   });
 
   it('count a refusal by its code, and nothing rendered', async () => {
@@ -85,14 +79,14 @@ describe('worker metrics', () => {
     assert.equal(reply.body.status, 'skipped');
     const second = await scrape(worker);
     assert.equal(
-      moved(first, second, 'thumbnailer_worker_events_total', { via: 'push', outcome: 'skipped' }),
+      sampleDelta(first, second, 'thumbnailer_worker_events_total', { via: 'push', outcome: 'skipped' }),
       1,
     );
     assert.equal(
-      moved(first, second, 'thumbnailer_worker_skipped_total', { reason: 'unsupported_format' }),
+      sampleDelta(first, second, 'thumbnailer_worker_skipped_total', { reason: 'unsupported_format' }),
       1,
     );
-    assert.equal(moved(first, second, 'thumbnailer_storage_requests_total', { op: 'create' }), 0);
+    assert.equal(sampleDelta(first, second, 'thumbnailer_storage_requests_total', { op: 'create' }), 0);
   });
 
   it('count a delivery to be retried while storage is down, and the request that failed', async () => {
@@ -107,9 +101,12 @@ describe('worker metrics', () => {
     }
     const second = await scrape(worker);
     assert.equal(
-      moved(first, second, 'thumbnailer_worker_events_total', { via: 'push', outcome: 'retry' }),
+      sampleDelta(first, second, 'thumbnailer_worker_events_total', { via: 'push', outcome: 'retry' }),
       1,
     );
-    assert.equal(moved(first, second, 'thumbnailer_storage_requests_total', { op: 'metadata_read' }), 1);
+    assert.equal(
+      sampleDelta(first, second, 'thumbnailer_storage_requests_total', { op: 'metadata_read' }),
+      1,
+    );
   });
 });

@@ -11,13 +11,14 @@ import { fixture, waitFor } from '@thumbnailer/testkit';
 import sharp from 'sharp';
 import {
   finalizeAttributes,
+  publishFinalize,
   pullOutcomes,
   startWorker,
-  thumbnails,
   THUMBNAIL_PREFIX,
+  thumbnails,
   upload,
-  type WorkerProcess,
   workerEnv,
+  type WorkerProcess,
 } from './support.js';
 
 describe('worker on bucket notifications', () => {
@@ -86,10 +87,7 @@ describe('worker on bucket notifications', () => {
   it('makes one thumbnail for five identical notifications and the same object on POST /event, acking all', async () => {
     const name = 'upload/dupes/landscape.jpg';
     const generation = await upload(bucket, name, await fixture('landscape-jpeg'), 'image/jpeg');
-    const attributes = finalizeAttributes(bucket.name, name, generation);
-    const published = await Promise.all(
-      Array.from({ length: 5 }, () => topic.publishMessage({ data: Buffer.alloc(0), attributes })),
-    );
+    const published = await publishFinalize(topic, bucket.name, name, generation, 5);
 
     const responses = await Promise.all(
       Array.from({ length: 2 }, () =>

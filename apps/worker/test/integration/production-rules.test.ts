@@ -12,10 +12,11 @@ import type { Bucket } from '@google-cloud/storage';
 import { startFaultProxy, startStack, type IamOrder, type Stack } from '@thumbnailer/emulators';
 import { corpusImagesDir, fixture, waitFor } from '@thumbnailer/testkit';
 import {
-  finalizeAttributes,
   objectData,
+  publishFinalize,
   pullOutcomes,
   pushStorageEvent,
+  settledOutcomes,
   startWorker,
   thumbnails,
   upload,
@@ -52,11 +53,7 @@ for (const order of ['permission-first', 'precondition-first'] as const satisfie
     it('makes one thumbnail for a notification, five duplicates on two instances and two pushes, settling all', async () => {
       const name = `once/${order}.jpg`;
       const generation = await upload(bucket, name, await fixture('landscape-jpeg'), 'image/jpeg');
-      const topic = stack.pubsub().topic(stack.provisioning.topic);
-      const attributes = finalizeAttributes(bucket.name, name, generation);
-      await Promise.all(
-        Array.from({ length: 5 }, () => topic.publishMessage({ data: Buffer.alloc(0), attributes })),
-      );
+      await publishFinalize(stack.pubsub().topic(stack.provisioning.topic), bucket.name, name, generation, 5);
       const pushes = await Promise.all(
         workers.map(async (w) => pushStorageEvent(w, 'finalized', await objectData(bucket, name))),
       );
@@ -65,12 +62,11 @@ for (const order of ['permission-first', 'precondition-first'] as const satisfie
         assert.ok(['processed', 'duplicate'].includes(String(reply.body.status)));
       }
       const key = `${bucket.name}/${name}@${generation}`;
-      const settled = await waitFor(
-        () => {
-          const lines = workers.flatMap((w) => pullOutcomes(w.logs)).filter((l) => l.key === key);
-          return lines.filter((l) => l.status !== 'retry').length >= 6 ? lines : undefined;
-        },
-        { timeoutMs: 30_000, message: 'the notification and its five duplicates settled' },
+      const settled = await settledOutcomes(
+        workers,
+        key,
+        6,
+        'the notification and its five duplicates settled',
       );
       const processed = [...settled, ...pushes.map((p) => p.body)].filter((l) => l.status === 'processed');
       assert.equal(processed.length, 1, 'exactly one delivery wrote it');

@@ -10,11 +10,12 @@ import { startStack, type Stack } from '@thumbnailer/emulators';
 import { corpusImage, corpusImageNames, fixture, waitFor } from '@thumbnailer/testkit';
 import sharp from 'sharp';
 import {
-  finalizeAttributes,
   objectData,
+  publishFinalize,
   pullOutcomes,
   pushStorageEvent,
   renditionsOf,
+  settledOutcomes,
   startWorker,
   upload,
   workerEnv,
@@ -92,22 +93,9 @@ describe('a three-rendition set', () => {
   it('writes one set for five duplicate notifications across two instances', async () => {
     const name = 'set/dupes.png';
     const generation = await upload(bucket, name, await fixture('rgba-png'), 'image/png');
-    const topic = stack.pubsub().topic(stack.provisioning.topic);
-    await Promise.all(
-      Array.from({ length: 5 }, () =>
-        topic.publishMessage({
-          data: Buffer.alloc(0),
-          attributes: finalizeAttributes(bucket.name, name, generation),
-        }),
-      ),
-    );
+    await publishFinalize(stack.pubsub().topic(stack.provisioning.topic), bucket.name, name, generation, 5);
     const key = `${bucket.name}/${name}@${generation}`;
-    await waitFor(
-      () =>
-        workers.flatMap((w) => pullOutcomes(w.logs)).filter((l) => l.key === key && l.status !== 'retry')
-          .length >= 6,
-      { timeoutMs: 30_000, message: 'six deliveries settled' },
-    );
+    await settledOutcomes(workers, key, 6, 'six deliveries settled');
     const set = await renditionsOf(bucket, name);
     assert.equal(set.length, 3);
     assert.equal(

@@ -3,7 +3,9 @@
  * JSON log lines collected, and small bucket helpers over the emulator clients.
  */
 import { fileURLToPath } from 'node:url';
+import type { Topic } from '@google-cloud/pubsub';
 import type { Bucket } from '@google-cloud/storage';
+import { waitFor } from '@thumbnailer/testkit';
 import {
   freePort,
   startNodeApp,
@@ -210,6 +212,36 @@ export function finalizeAttributes(bucket: string, name: string, generation: str
     eventTime: new Date().toISOString(),
     payloadFormat: 'NONE',
   };
+}
+
+/** Publishes the finalize notification of this generation `times` over, as duplicated deliveries would bring it. */
+export function publishFinalize(
+  topic: Topic,
+  bucket: string,
+  name: string,
+  generation: string,
+  times: number,
+): Promise<string[]> {
+  const attributes = finalizeAttributes(bucket, name, generation);
+  return Promise.all(
+    Array.from({ length: times }, () => topic.publishMessage({ data: Buffer.alloc(0), attributes })),
+  );
+}
+
+/** Every worker's pull outcomes for `key` (retries included), once at least `count` of them settled (not retry). */
+export function settledOutcomes(
+  workers: readonly WorkerProcess[],
+  key: string,
+  count: number,
+  message: string,
+): Promise<LogLine[]> {
+  return waitFor(
+    () => {
+      const lines = workers.flatMap((w) => pullOutcomes(w.logs)).filter((l) => l.key === key);
+      return lines.filter((l) => l.status !== 'retry').length >= count ? lines : undefined;
+    },
+    { timeoutMs: 30_000, message },
+  );
 }
 
 export interface EventReply {
