@@ -3,7 +3,9 @@
 // verdicts; then the rendition set against the single-thumbnail path core had before (legacy.ts), and the
 // placeholders' own cost.
 import { CORPUS_ENTRIES } from './corpus.js';
+import { pairedRatio, pairsOf, type Pair, type PairedRatio } from './paired.js';
 import type { PipelineSpec } from './pipelines.js';
+import { runWorkers } from './runner.js';
 import {
   floorWorkers,
   isFigures,
@@ -189,7 +191,11 @@ export function coreData(outcomes: ReadonlyMap<string, Outcome>): CoreData {
   return { classes };
 }
 
-export function coreReport(allConfigs: readonly Config[], outcomes: ReadonlyMap<string, Outcome>): string {
+export function coreReport(
+  allConfigs: readonly Config[],
+  outcomes: ReadonlyMap<string, Outcome>,
+  paired: PairedOutcome,
+): string {
   const configs = allConfigs.filter((config) => !RENDITION_ONLY.has(config.id));
   const get = (id: string) => {
     const o = outcomes.get(id);
@@ -339,12 +345,12 @@ export function coreReport(allConfigs: readonly Config[], outcomes: ReadonlyMap<
     '',
     ...verdicts.map(verdictLine),
     '',
-    renditionReport(outcomes),
+    renditionReport(outcomes, paired),
   ].join('\n');
 }
 
 /** The rendition engine against the old single-thumbnail path, and the placeholders alone (CPU time, one lane). */
-function renditionReport(outcomes: ReadonlyMap<string, Outcome>): string {
+function renditionReport(outcomes: ReadonlyMap<string, Outcome>, paired: PairedOutcome): string {
   const get = (id: string | undefined) => {
     const o = id === undefined ? undefined : outcomes.get(id);
     return isFigures(o) ? o : undefined;
@@ -396,12 +402,18 @@ function renditionReport(outcomes: ReadonlyMap<string, Outcome>): string {
       )}`,
     },
     {
-      name: 'default set ÷ the old single-thumbnail path, whole corpus, CPU time',
-      value: ratio(corpusCpu('core-buffer-1'), corpusCpu('legacy-100')),
+      name: 'default set ÷ the old single-thumbnail path, whole corpus, CPU time, paired in one process',
+      value: 'pairs' in paired ? paired.corpus?.ratio : undefined,
       kind: 'atMost',
       bound: 1.0,
       unit: '×',
-      note: jpegNote('core-buffer-1', 'legacy-100'),
+      note:
+        'pairs' in paired
+          ? `95% interval ${interval(paired.corpus)}; 12 MP JPEG ${fixed(paired.jpeg?.ratio, 3, '×')} ` +
+            `(${interval(paired.jpeg)}); in separate processes: corpus ` +
+            `${fixed(ratio(corpusCpu('core-buffer-1'), corpusCpu('legacy-100')), 2, '×')}, ` +
+            jpegNote('core-buffer-1', 'legacy-100')
+          : paired.error,
     },
     {
       name: 'ThumbHash + dominant colour per image, worse of the 100 px and 1600 px decodes, CPU ms',
@@ -460,6 +472,8 @@ function renditionReport(outcomes: ReadonlyMap<string, Outcome>): string {
       classRows,
     ),
     '',
+    pairedReport(paired),
+    '',
     '### Rendition verdicts',
     '',
     ...verdicts.map(verdictLine),
@@ -470,9 +484,78 @@ function errorOf(outcome: Outcome | undefined): string {
   return outcome && 'error' in outcome ? `unavailable: ${outcome.error}` : 'unavailable';
 }
 
+/** The default set against the old path, paired image by image in one process: all pairs, and per subset. */
+export type PairedOutcome =
+  { pairs: number; corpus: PairedRatio | undefined; jpeg: PairedRatio | undefined } | { error: string };
+
+/** Passes over the corpus per paired round: each pass is 13 pairs, about 2 s. */
+const PAIRED_PASSES = 4;
+
+/**
+ * ctx.rounds fresh paired workers (the old path as a, the default set as b, one after the other on the same bytes,
+ * the order swapping every image), after the interleaved rounds.
+ */
+async function runPaired(ctx: SuiteContext): Promise<PairedOutcome> {
+  const legacy = RENDITION_ROWS.find((row) => row.id === 'legacy-100')!;
+  const worker = nodeWorker(ctx, legacy.spec, {
+    alternate: coreBuffer,
+    passes: ctx.quick ? 1 : PAIRED_PASSES,
+  });
+  const pairs: Pair[] = [];
+  for (let round = 1; round <= ctx.rounds; round++) {
+    const [result] = await runWorkers([worker], { timePath: ctx.tools.time, timeoutMs: 180_000 });
+    if (!result || result.error) return { error: result?.error ?? 'no result' };
+    pairs.push(...pairsOf(result.images));
+    ctx.log(`  round ${round}: old path and default set, paired: ${pairs.length} pairs so far`);
+  }
+  const classOf = new Map(CORPUS_ENTRIES.map((e) => [e.name, e.imageClass]));
+  return {
+    pairs: pairs.length,
+    corpus: pairedRatio(pairs),
+    jpeg: pairedRatio(pairs.filter((p) => classOf.get(p.name) === JPEG_12MP)),
+  };
+}
+
+const interval = (r: PairedRatio | undefined): string =>
+  r ? `${r.low.toFixed(3)}–${r.high.toFixed(3)}×` : '—';
+
+function pairedReport(paired: PairedOutcome): string {
+  if (!('pairs' in paired)) return `Paired in one process: unavailable: ${paired.error}`;
+  const row = (label: string, r: PairedRatio | undefined) => [
+    label,
+    String(r?.pairs ?? 0),
+    fixed(r?.aCpuMs, 2),
+    fixed(r?.bCpuMs, 2),
+    fixed(r && r.bCpuMs - r.aCpuMs, 2),
+    fixed(r?.ratio, 3, '×'),
+    interval(r),
+  ];
+  return [
+    'Paired in one process: each image through the old path and the default set back to back on the same bytes, ' +
+      'the order swapping every image, so what moves between processes (heap, caches, other load) cancels out; ' +
+      'the interval is the 95% confidence interval of the mean paired difference.',
+    '',
+    formatTable(
+      [
+        { header: 'images', align: 'left' },
+        { header: 'pairs' },
+        { header: 'old 100 px CPU ms' },
+        { header: 'default set CPU ms' },
+        { header: 'difference ms' },
+        { header: 'default ÷ old' },
+        { header: '95% interval' },
+      ],
+      [row('whole corpus', paired.corpus), row('12 MP JPEGs', paired.jpeg)],
+    ),
+  ].join('\n');
+}
+
 export async function runCoreSuite(ctx: SuiteContext): Promise<SuiteResult<CoreData>> {
   const configs = coreConfigs(ctx);
-  ctx.log(`core suite: ${configs.length} configurations × ${ctx.rounds} rounds, interleaved`);
+  ctx.log(
+    `core suite: ${configs.length} configurations × ${ctx.rounds} rounds, interleaved, then the paired rounds`,
+  );
   const outcomes = await runRounds(ctx, configs);
-  return { report: coreReport(configs, outcomes), data: coreData(outcomes) };
+  const paired = await runPaired(ctx);
+  return { report: coreReport(configs, outcomes, paired), data: coreData(outcomes) };
 }

@@ -45,14 +45,23 @@ export function isFigures(outcome: Outcome | undefined): outcome is Figures {
 export function nodeWorker(
   ctx: SuiteContext,
   pipeline: PipelineSpec,
-  options: { inflight?: number; files?: string[]; env?: Record<string, string> } = {},
+  options: {
+    inflight?: number;
+    files?: string[];
+    env?: Record<string, string>;
+    /** Passes over the files (default ctx.passes). */
+    passes?: number;
+    /** A paired worker: each image also goes through this pipeline (worker.ts). */
+    alternate?: PipelineSpec;
+  } = {},
 ): WorkerCommand {
   const spec: WorkerSpec = {
     pipeline,
     files: options.files ?? ctx.corpus.entries.map((e) => e.path),
-    passes: ctx.passes,
+    passes: options.passes ?? ctx.passes,
     warmupPasses: ctx.warmupPasses,
     inflight: options.inflight ?? 1,
+    ...(options.alternate ? { alternate: options.alternate } : {}),
   };
   return {
     command: process.execPath,
