@@ -228,11 +228,17 @@ export async function finalize(ctx: StageContext, event: ObjectEvent, key: strin
     return { status: 'duplicate', key };
   }
 
-  const downloaded = await ctx.storage.download(event.name, event.generation);
+  const downloaded = await ctx.storage.download(event.name, event.generation, ctx.buffers);
   if (downloaded.status === 'gone') return skipped(GONE, 'gone', key, true);
 
   const missing = ctx.renditions.filter((spec) => !existing.has(spec.name));
-  const result = await render(ctx, downloaded.data, missing);
+  let result: RenderResult | ImageError;
+  try {
+    result = await render(ctx, downloaded.data, missing);
+  } finally {
+    // The render has settled (every sharp call of it): nothing reads the source bytes any more.
+    ctx.buffers.give(downloaded.data);
+  }
   if (result instanceof ImageError) {
     await ctx.notifier.publish({
       kind: 'failed',

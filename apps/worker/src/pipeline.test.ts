@@ -8,6 +8,7 @@ import {
   TransientError,
   type CreateResult,
   type DeleteResult,
+  type BufferPool,
   type DownloadResult,
   type RenditionSpec,
   type StoredObject,
@@ -60,11 +61,14 @@ function memoryStorage(objects: Record<string, MemoryObject> = {}) {
     fail: typeof fail;
     store: typeof store;
     written: Map<string, { data: Buffer; metadata: Record<string, string> }>;
+    /** Each download the pipeline asked into a pool: the pool and the bytes handed out (as the adapter does). */
+    pooled: { pool: BufferPool; data: Buffer }[];
   } = {
     calls,
     fail,
     store,
     written: new Map(),
+    pooled: [],
     stat(name: string, generation?: string | number) {
       calls.push(`stat ${name}`);
       if (fail.stat) return Promise.reject(fail.stat);
@@ -72,13 +76,16 @@ function memoryStorage(objects: Record<string, MemoryObject> = {}) {
       const match = o && (generation === undefined || String(generation) === o.generation);
       return Promise.resolve(match ? stored(name) : undefined);
     },
-    download(name: string, generation: string | number): Promise<DownloadResult> {
+    download(name: string, generation: string | number, pool?: BufferPool): Promise<DownloadResult> {
       calls.push(`download ${name}`);
       if (fail.download) return Promise.reject(fail.download);
       const o = store.get(name);
-      return Promise.resolve(
-        o && o.generation === String(generation) ? { status: 'ok', data: o.data } : { status: 'gone' },
-      );
+      if (!o || o.generation !== String(generation)) return Promise.resolve({ status: 'gone' });
+      if (!pool) return Promise.resolve({ status: 'ok', data: o.data });
+      const data = pool.take(o.data.length).subarray(0, o.data.length);
+      o.data.copy(data);
+      storage.pooled.push({ pool, data });
+      return Promise.resolve({ status: 'ok', data });
     },
     createOnly(name: string, data: Buffer | string, options = {}): Promise<CreateResult> {
       calls.push(`createOnly ${name}`);
@@ -216,6 +223,27 @@ describe('the pipeline, one default rendition', () => {
     assert.equal(written.metadata.renditionSpec, '100x100:inside:jpeg:q80');
     assert.match(written.metadata.dominantColor ?? '', /^#[0-9a-f]{6}$/);
     assert.ok((written.metadata.thumbhash ?? '').length > 10);
+  });
+
+  it('downloads every source into the same pooled buffer, given back once its render has settled or refused', async () => {
+    const storage = memoryStorage({
+      'up/photo.jpg': await photo(),
+      'up/broken.jpg': {
+        data: (await fixture('landscape-jpeg')).subarray(0, 2000),
+        contentType: 'image/jpeg',
+      },
+      'up/again.jpg': await photo(),
+    });
+    const pipeline = pipelineOver(storage);
+    assert.equal((await pipeline.process(withMetadata('up/photo.jpg', 'image/jpeg'))).status, 'processed');
+    assert.equal((await pipeline.process(withMetadata('up/broken.jpg', 'image/jpeg'))).status, 'skipped');
+    assert.equal((await pipeline.process(withMetadata('up/again.jpg', 'image/jpeg'))).status, 'processed');
+    const [first, broken, again] = storage.pooled;
+    assert.ok(first && broken && again, 'each download was asked into a pool');
+    assert.equal(broken.pool, first.pool);
+    assert.equal(broken.data.buffer, first.data.buffer, 'the buffer came back after the first render');
+    assert.equal(again.data.buffer, first.data.buffer, 'and after the refused one');
+    assert.equal(first.pool.size, 1, 'free again after the last');
   });
 
   it('reads the source metadata first when the event carries none (a NONE-payload notification)', async () => {

@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import type { Storage } from '@google-cloud/storage';
 import {
+  BufferPool,
   IdempotencyMap,
   idempotencyKey,
   isUnderPrefix,
@@ -101,6 +102,9 @@ export function filterEvent(
   return undefined;
 }
 
+/** Download buffers larger than this are not kept for the next image (a 48 MP JPEG is ~15–25 MB). */
+const KEPT_BUFFER_BYTES = 32 << 20;
+
 export function createPipeline(options: PipelineOptions): Pipeline {
   const { buckets, thumbnailPrefix } = options;
   const clock = options.clock ?? (() => new Date());
@@ -109,6 +113,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const cpu: LimitFunction = pLimit(
     Math.min(options.maxConcurrency, options.renderConcurrency ?? availableParallelism()),
   );
+  const buffers = new BufferPool({ keep: options.maxConcurrency, maxBytes: KEPT_BUFFER_BYTES });
   /** Same-key deliveries arriving while one is running wait for it instead of racing it. */
   const running = new Map<string, Promise<Outcome>>();
 
@@ -123,6 +128,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       renditions: options.renditions,
       notifier: options.notifier ?? silentNotifier,
       metrics: options.metrics ?? unmeasured,
+      buffers,
       cpu: (work) => cpu(work),
       logger: options.logger,
       clock,

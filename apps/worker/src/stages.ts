@@ -2,7 +2,7 @@
  * What every pipeline stage is given (one bucket's storage, the rendition set, where events and metrics go), and
  * the one way a stage settles an event as skipped.
  */
-import type { RenditionSpec, StorageAdapter } from '@thumbnailer/core';
+import type { BufferPool, RenditionSpec, StorageAdapter } from '@thumbnailer/core';
 import type { Logger } from 'pino';
 import type { WorkerMetrics, SkipReason } from './metrics.js';
 import type { Notifier } from './notify.js';
@@ -17,6 +17,8 @@ export interface StageContext {
   renditions: readonly RenditionSpec[];
   notifier: Notifier;
   metrics: Pick<WorkerMetrics, 'latency' | 'timeRender'>;
+  /** Where sources are downloaded to: given back once their render has settled. */
+  buffers: BufferPool;
   /** Runs a decode-and-encode when a CPU is free: downloads and writes of other images go on meanwhile. */
   cpu: <T>(work: () => Promise<T>) => Promise<T>;
   logger: Logger;

@@ -72,6 +72,7 @@ export {
   type StoredObject,
   type WriteOptions,
 } from './storage.js';
+export { BufferPool, type BufferPoolOptions } from './buffers.js';
 
 // Process: configuration, logging, the entry-script shape.
 export {

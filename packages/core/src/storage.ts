@@ -19,6 +19,7 @@ import {
   type StorageOptions,
 } from '@google-cloud/storage';
 import { PassThrough, type Readable } from 'node:stream';
+import type { BufferPool } from './buffers.js';
 import { nativeCrc32cValidator } from './crc32c.js';
 import { TransientError } from './errors.js';
 
@@ -156,10 +157,32 @@ function toStoredObject(bucket: string, m: FileMetadata): StoredObject {
   };
 }
 
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** The stream's bytes in one buffer: a new one, or (with `pool`) a view of a pooled one, grown as needed. */
+async function collect(stream: Readable, pool: BufferPool | undefined): Promise<Buffer> {
+  if (!pool) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+  let target = pool.take(0);
+  let length = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Buffer;
+      if (length + bytes.length > target.length) {
+        const bigger = pool.take(Math.max(2 * target.length, length + bytes.length));
+        target.copy(bigger, 0, 0, length);
+        pool.give(target);
+        target = bigger;
+      }
+      bytes.copy(target, length);
+      length += bytes.length;
+    }
+  } catch (err) {
+    pool.give(target);
+    throw err;
+  }
+  return target.subarray(0, length);
 }
 
 export class StorageAdapter {
@@ -275,15 +298,18 @@ export class StorageAdapter {
     return found;
   }
 
-  /** The bytes of exactly this generation; deleted or superseded (404) → `{status:'gone'}`. */
-  async download(name: string, generation: string | number): Promise<DownloadResult> {
+  /**
+   * The bytes of exactly this generation; deleted or superseded (404) → `{status:'gone'}`. With `pool`, the bytes
+   * are a view of one of its buffers: give it back (`pool.give(data)`) once nothing reads them.
+   */
+  async download(name: string, generation: string | number, pool?: BufferPool): Promise<DownloadResult> {
     const what = `the download of ${name}#${generation}`;
     let stream: Readable | undefined;
     try {
       const data = await this.bounded(
         'media_read',
         what,
-        () => collect((stream = this.file(name, generation).createReadStream())),
+        () => collect((stream = this.file(name, generation).createReadStream()), pool),
         () => stream?.destroy(),
       );
       return { status: 'ok', data };

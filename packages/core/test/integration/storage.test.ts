@@ -11,7 +11,7 @@ import {
   type IamOrder,
 } from '@thumbnailer/emulators';
 import { fixture } from '@thumbnailer/testkit';
-import { StorageAdapter, TransientError } from '../../src/index.js';
+import { BufferPool, StorageAdapter, TransientError } from '../../src/index.js';
 
 let emulators: EmulatorSet;
 let bucket: Bucket;
@@ -61,6 +61,32 @@ describe('core against the Cloud Storage emulator', () => {
       await bucket.file('pinned.png').save('newer', { resumable: false });
       assert.deepEqual(await storage.download('pinned.png', created.object.generation), { status: 'gone' });
       assert.deepEqual(await storage.download('never-existed.png', '1'), { status: 'gone' });
+    });
+
+    it('downloads into a pooled buffer, growing it for a larger object, and gives it back on "gone"', async () => {
+      const pool = new BufferPool({ keep: 1, maxBytes: 64 << 20 });
+      const small = await fixture('small-png');
+      // Larger than the pool's first buffer (1 MiB), in many chunks: every byte must land where it belongs.
+      const large = Buffer.alloc(3 * (1 << 20) + 12_345);
+      for (let i = 0; i < large.length; i++) large[i] = (i * 31 + (i >> 16)) & 0xff;
+      const a = await storage.createOnly('pool/small.png', small);
+      const b = await storage.createOnly('pool/large.bin', large);
+      assert.ok(a.status === 'created' && b.status === 'created');
+      const first = await storage.download('pool/small.png', a.object.generation, pool);
+      assert.ok(first.status === 'ok' && first.data.equals(small));
+      pool.give(first.data);
+      const second = await storage.download('pool/large.bin', b.object.generation, pool);
+      assert.ok(
+        second.status === 'ok' && second.data.equals(large),
+        'the grown buffer holds every byte in order',
+      );
+      pool.give(second.data);
+      const third = await storage.download('pool/small.png', a.object.generation, pool);
+      assert.ok(third.status === 'ok' && third.data.equals(small));
+      assert.equal(third.data.buffer, second.data.buffer, 'the grown buffer is the one reused');
+      pool.give(third.data);
+      assert.deepEqual(await storage.download('pool/never-existed.png', '1', pool), { status: 'gone' });
+      assert.equal(pool.size, 1, 'the buffer of the failed download is back in the pool');
     });
 
     it('reads timeCreated and generation, and says undefined for a missing object', async () => {
