@@ -96,6 +96,11 @@ function requestColumns(r: RequestsPerImage): string[] {
   return [fixed(r.all, 2), fixed(r.writes, 2), fixed(r.refused, 2)];
 }
 
+/** The five CPU columns: worker, fake-gcs-server, Pub/Sub emulator, IAM proxy + bench, all. */
+function cpuColumns(c: WorkerSetting['cpuMsPerImage']): string[] {
+  return [c.worker, c.storage, c.pubsub, c.rig, c.all].map((v) => fixed(v, 1));
+}
+
 function requestsPerImage(counts: StorageRequestCounts, images: number): RequestsPerImage {
   return {
     all: counts.total / images,
@@ -347,11 +352,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
       fixed(s.vsCore, 2, '×'),
       fixed(s.p50Ms, 0),
       fixed(s.p95Ms, 0),
-      fixed(s.cpuMsPerImage.worker, 1),
-      fixed(s.cpuMsPerImage.storage, 1),
-      fixed(s.cpuMsPerImage.pubsub, 1),
-      fixed(s.cpuMsPerImage.rig, 1),
-      fixed(s.cpuMsPerImage.all, 1),
+      ...cpuColumns(s.cpuMsPerImage),
       fixed(s.peakRssMiB, 0),
       ...requestColumns(s.requests),
     ]);
@@ -362,11 +363,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
       fixed(d.vsCore, 2, '×'),
       '',
       '',
-      fixed(d.cpuMsPerImage.worker, 1),
-      fixed(d.cpuMsPerImage.storage, 1),
-      fixed(d.cpuMsPerImage.pubsub, 1),
-      fixed(d.cpuMsPerImage.rig, 1),
-      fixed(d.cpuMsPerImage.all, 1),
+      ...cpuColumns(d.cpuMsPerImage),
       '',
       ...Array<string>(3).fill(''),
     ]);
@@ -427,7 +424,8 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
         'its IAM proxy, which enforces the roles infra/terraform grants), ÷ images; writes = creates, overwrites, ' +
         'updates and deletes among them; refused = those the proxy answered 403, as Cloud Storage would. ' +
         'The "storage direct" row drains the fastest setting once more with the worker talking to fake-gcs-server ' +
-        'itself (as in production, nothing between it and storage): its last CPU column is then the polling alone.',
+        'itself (as in production, nothing between it and storage): its "IAM proxy + bench" column is then ' +
+        'the polling alone.',
       '',
       `CPU bound: the best setting costs ${fixed(bestCpu, 1)} CPU ms per image across the worker, both ` +
         `emulators and the IAM proxy, so ${cores} cores cap it at ${fixed(bestCpu && (cores * 1000) / bestCpu, 1)} images/s ` +
