@@ -2,14 +2,14 @@
 // local emulator stack, whose bucket notification really publishes to the subscription. Figures: upload →
 // thumbnail latency (both timeCreated values from the storage emulator's clock), sustained images/s from a
 // pre-queued backlog at MAX_CONCURRENCY 1, 2, 4, the worker's peak RSS, and its storage requests and writes per
-// image (counted by the worker identity's IAM proxy, through which it reaches storage) — beside core's two-lane
-// throughput on the same JPEGs from the same run.
+// image (counted by the worker identity's IAM proxy, through which it reaches storage; the proxy checks every
+// download, then sends it to the emulator with a 307, so the bytes do not cross this process) — beside core's
+// two-lane throughput on the same JPEGs from the same run.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import type { Bucket } from '@google-cloud/storage';
 import { createStorageClient } from '@thumbnailer/core';
 import { freePort, startStack, type NodeApp, type StorageRequestCounts } from '@thumbnailer/emulators';
 import { waitFor } from '@thumbnailer/testkit';
@@ -58,15 +58,37 @@ async function bigJpegs(): Promise<Buffer[]> {
   return out;
 }
 
-/** Thumbnails whose thumbnailOf points under `prefix`, with their and their source's creation times. */
-async function thumbnailsOf(bucket: Bucket, prefix: string): Promise<Map<string, number>> {
-  const [files] = await bucket.getFiles({ prefix: 'thumbnails/' });
+interface ListedObject {
+  name: string;
+  timeCreated: string;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Thumbnails whose thumbnailOf points under `prefix`, with their creation times: the JSON API's list read as plain
+ * JSON, straight from fake-gcs-server (the client's getFiles() builds a File, ACL helpers and all, of every item on
+ * every poll: ~3 CPU ms per image of this process's, on the cores the worker is measured on).
+ */
+async function thumbnailsOf(
+  storageHost: string,
+  bucket: string,
+  prefix: string,
+): Promise<Map<string, number>> {
   const done = new Map<string, number>();
-  for (const file of files) {
-    const source = String(file.metadata.metadata?.thumbnailOf ?? '');
-    const object = source.replace(/^gs:\/\/[^/]+\//, '');
-    if (object.startsWith(prefix)) done.set(object, Date.parse(String(file.metadata.timeCreated)));
-  }
+  let pageToken: string | undefined;
+  do {
+    const query = new URLSearchParams({ prefix: 'thumbnails/', ...(pageToken ? { pageToken } : {}) });
+    const answer = await fetch(
+      `${storageHost}/storage/v1/b/${encodeURIComponent(bucket)}/o?${query.toString()}`,
+    );
+    if (!answer.ok) throw new Error(`listing ${bucket}: ${answer.status} ${await answer.text()}`);
+    const page = (await answer.json()) as { items?: ListedObject[]; nextPageToken?: string };
+    for (const item of page.items ?? []) {
+      const object = String(item.metadata?.thumbnailOf ?? '').replace(/^gs:\/\/[^/]+\//, '');
+      if (object.startsWith(prefix)) done.set(object, Date.parse(item.timeCreated));
+    }
+    pageToken = page.nextPageToken;
+  } while (pageToken);
   return done;
 }
 
@@ -179,7 +201,9 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
   const coreImagesPerSec = isFigures(core) ? core.imagesPerSec : undefined;
   const big = await bigJpegs();
 
-  const stack = await startStack();
+  // Downloads redirected: the proxy runs in this process, on the two cores the worker is measured on, and relaying
+  // each 5.6 MB photo in 64 KB chunks cost it 20–60 CPU ms per image (2026-12-03), most of it garbage collection.
+  const stack = await startStack({}, { mediaReads: 'redirect' });
   // The bench's own client, straight to fake-gcs-server, with core's native CRC32C: the client's JavaScript one
   // would spend ~20 ms of this process's CPU per 12 MP upload, some of it while the worker is being measured.
   const bucket = createStorageClient({
@@ -197,7 +221,10 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
     return Date.parse(String(metadata.timeCreated));
   };
   const workers: NodeApp[] = [];
-  const startWorker = async (concurrency: number, storageHost?: string): Promise<NodeApp> => {
+  const startWorker = async (
+    concurrency: number,
+    storageHost?: string,
+  ): Promise<NodeApp & { metricsUrl: string }> => {
     const port = await freePort();
     const worker = await startBuiltApp(
       'worker',
@@ -218,19 +245,40 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
       { url: `http://127.0.0.1:${port}/healthz` },
     );
     workers.push(worker);
-    return worker;
+    return Object.assign(worker, { metricsUrl: `http://127.0.0.1:${port}/metrics` });
   };
   const drain = async (prefix: string, count: number, timeoutMs: number): Promise<Map<string, number>> => {
     let done = new Map<string, number>();
     await waitFor(
       async () => {
-        done = await thumbnailsOf(bucket, prefix);
+        done = await thumbnailsOf(stack.storageHost, stack.provisioning.bucket, prefix);
         return done.size >= count;
       },
       // Polling lists the bucket: slowly, so it adds little to fake-gcs-server's CPU figure.
       { timeoutMs, intervalMs: 250, message: `${prefix}: fewer than ${count} thumbnails` },
     );
     return done;
+  };
+
+  /**
+   * Waits until the worker has processed at least `count` images (its own counter, from /metrics: a scrape costs
+   * it a fraction of a millisecond, where listing the bucket cost fake-gcs-server and this process several), and
+   * returns how many it had.
+   */
+  const processed = async (metricsUrl: string, count: number, timeoutMs: number): Promise<number> => {
+    let seen = 0;
+    await waitFor(
+      async () => {
+        const text = await (await fetch(metricsUrl)).text();
+        const lines = text.matchAll(
+          /^thumbnailer_worker_events_total\{[^}]*outcome="processed"[^}]*\} (\d+)$/gm,
+        );
+        seen = [...lines].reduce((sum, line) => sum + Number(line[1]), 0);
+        return seen >= count;
+      },
+      { timeoutMs, intervalMs: 100, message: `fewer than ${count} images processed` },
+    );
+    return seen;
   };
 
   /** BACKLOG uploads queued while no worker runs, then drained by a fresh worker: steady-state figures. */
@@ -245,12 +293,13 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
     const pids = [child.pid, stack.pids.storage, stack.pids.pubsub];
     // CPU over the same steady state as images/s: from the first thumbnail on, so the worker's start-up
     // (module loading, the subscription's stream) is not charged to the images (core's reference is warmed up too).
-    const first = (await drain(prefix, 1, 60_000)).size;
+    const first = await processed(child.metricsUrl, 1, 60_000);
     const cpuBefore = await Promise.all(pids.map(cpuMs));
     const rigBefore = process.cpuUsage();
-    const written = [...(await drain(prefix, BACKLOG, 120_000)).values()];
+    await processed(child.metricsUrl, BACKLOG, 120_000);
     const cpuAfter = await Promise.all(pids.map(cpuMs));
     const rigCpu = process.cpuUsage(rigBefore);
+    const written = [...(await drain(prefix, BACKLOG, 10_000)).values()];
     const requests = requestsPerImage(stack.identities.worker.counts(), BACKLOG);
     const [worker, storage, pubsub] = cpuPerImage(cpuBefore, cpuAfter, BACKLOG - first);
     const rig = (rigCpu.user + rigCpu.system) / 1000 / (BACKLOG - first);
@@ -419,7 +468,8 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
         'state, from the first to the last queued thumbnail’s timeCreated. CPU ms/image = each process’s user + ' +
         'system time (/proc) from the first queued thumbnail to the last, ÷ the images finished in between ' +
         '(the start-up is not charged); "IAM proxy + bench" is the bench process itself, which runs the IAM ' +
-        'proxy every storage byte passes through. Peak RSS is the worker process VmHWM. ' +
+        'proxy every storage request passes through (an allowed download is checked and counted, then answered ' +
+        '307 to fake-gcs-server, so its bytes do not cross the proxy). Peak RSS is the worker process VmHWM. ' +
         'Storage requests/image = every request the worker sent to storage while the backlog drained (counted by ' +
         'its IAM proxy, which enforces the roles infra/terraform grants), ÷ images; writes = creates, overwrites, ' +
         'updates and deletes among them; refused = those the proxy answered 403, as Cloud Storage would. ' +

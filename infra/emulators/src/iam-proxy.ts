@@ -1,7 +1,7 @@
 /**
  * An HTTP proxy in front of fake-gcs-server that enforces one identity's IAM policy the way Cloud Storage does, and
- * counts what it sees. A request is classified (iam-routes.ts), counted, checked, then forwarded; a refusal is Cloud
- * Storage's JSON 403 (an ApiError 403 in the Node client), and what cannot be classified is refused. The parts, in
+ * counts what it sees. A request is classified (iam-routes.ts), counted, checked, then forwarded (or, an allowed
+ * download with `mediaReads: 'redirect'`, sent to fake-gcs-server with a 307); a refusal is Cloud Storage's JSON 403 (an ApiError 403 in the Node client), and what cannot be classified is refused. The parts, in
  * iam-proxy/, in the order a request meets them: request-log, checks, upstream, writes, sessions, forward, refusals.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -22,6 +22,14 @@ import { connectUpstream } from './iam-proxy/upstream.js';
 import { createWrites, type Write } from './iam-proxy/writes.js';
 
 export type { IamOrder, ProxiedRequest, StorageRequestCounts };
+
+/**
+ * How an allowed download (a GET of an object's bytes) reaches the client: 'relay' streams the bytes through the
+ * proxy; 'redirect' answers 307 with the same path on fake-gcs-server, so the bytes go from the emulator to the
+ * client as from Cloud Storage, and the proxy's process spends nothing on them (the bench runs the proxy on the
+ * CPUs it measures). The request is classified, counted and checked first either way; a refusal is the same 403.
+ */
+export type MediaReads = 'relay' | 'redirect';
 
 export interface IamProxy {
   /** 'http://HOST:PORT' — the value for STORAGE_EMULATOR_HOST (or a client's apiEndpoint). */
@@ -45,6 +53,8 @@ export interface IamProxyOptions {
   order?: IamOrder;
   /** The host name written into `url` (default '127.0.0.1'; the proxy always listens on 127.0.0.1). */
   advertisedHost?: string;
+  /** Default 'relay': every byte through the proxy, so a fault proxy in front of it sees the downloads too. */
+  mediaReads?: MediaReads;
 }
 
 export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy> {
@@ -59,7 +69,20 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
   const sessions = createSessions(log, checks, forward);
   const write = createWrites(log, checks, upstream, forward, sessions);
   const refuse = createRefuse(upstream, forward, log);
-  listener.server.on('request', handler({ log, checks, forward, sessions, write, refuse }));
+  const redirectReads = options.mediaReads === 'redirect';
+  listener.server.on(
+    'request',
+    handler({
+      log,
+      checks,
+      forward,
+      sessions,
+      write,
+      refuse,
+      redirectReads,
+      upstreamOrigin: new URL(options.upstream).origin,
+    }),
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -122,6 +145,9 @@ interface Parts {
   sessions: Sessions;
   write: Write;
   refuse: Refuse;
+  redirectReads: boolean;
+  /** fake-gcs-server's 'http://HOST:PORT', where a redirected download goes. */
+  upstreamOrigin: string;
 }
 
 /** The server's request listener: a Refusal thrown is answered with the 403, any other failure with a 502. */
@@ -138,7 +164,7 @@ function handler(parts: Parts): (req: IncomingMessage, res: ServerResponse) => v
 
 /** One request, as it goes: classified, counted, checked (a failing check throws a Refusal), forwarded. */
 async function dispatch(
-  { log, checks, forward, sessions, write }: Parts,
+  { log, checks, forward, sessions, write, redirectReads, upstreamOrigin }: Parts,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -154,6 +180,10 @@ async function dispatch(
     case 'checked':
       log.count(route.class, req);
       for (const check of route.checks) checks.demand(check, route.bucket);
+      if (redirectReads && route.class === 'mediaRead' && req.method === 'GET') {
+        res.writeHead(307, { location: `${upstreamOrigin}${path}`, 'content-length': '0' }).end();
+        return;
+      }
       forward(req, res, undefined);
       return;
     case 'write':

@@ -7,7 +7,7 @@ import {
   type StartEmulatorsOptions,
 } from './emulators.js';
 import { identities, loadTerraformPolicy, type Identity, type IdentityPolicy } from './iam-policy.js';
-import { startIamProxy, type IamOrder, type IamProxy } from './iam-proxy.js';
+import { startIamProxy, type IamOrder, type IamProxy, type MediaReads } from './iam-proxy.js';
 import { localDefaults, provision, type Provisioning } from './provision.js';
 
 export interface Stack extends EmulatorSet {
@@ -26,6 +26,8 @@ export interface Stack extends EmulatorSet {
 export interface StartStackOptions extends Omit<StartEmulatorsOptions, 'projectId'> {
   /** Whether a failing precondition (412) or a missing delete permission (403) wins (default 'permission-first'). */
   iamOrder?: IamOrder;
+  /** How the proxies hand out allowed downloads (default 'relay'; the bench redirects, see MediaReads). */
+  mediaReads?: MediaReads;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function startStack(
   options: StartStackOptions = {},
 ): Promise<Stack> {
   const provisioning: Provisioning = { ...localDefaults, ...p };
-  const { iamOrder, ...emulatorOptions } = options;
+  const { iamOrder, mediaReads, ...emulatorOptions } = options;
   // Read before anything starts: a Terraform change the policy model does not cover fails here, at once.
   const policies = await loadTerraformPolicy({
     bucket: provisioning.bucket,
@@ -57,6 +59,7 @@ export async function startStack(
           upstream: set.storageHost,
           policy: policies[identity] satisfies IdentityPolicy,
           order: iamOrder,
+          mediaReads,
           advertisedHost: emulatorOptions.advertisedHost,
         }),
       );

@@ -9,6 +9,7 @@ import {
   startStack,
   storageClientFor,
   type IamProxy,
+  type IamProxyOptions,
   type Stack,
 } from '../../src/index.js';
 
@@ -33,11 +34,14 @@ describe('the IAM proxy in front of fake-gcs-server', () => {
   let stack: Stack;
   const proxies: IamProxy[] = [];
   /** A proxy granting `roles` on the test bucket and a client through it. */
-  const as = async (roles: Parameters<typeof bucketPolicy>[0]['roles'], order?: 'precondition-first') => {
+  const as = async (
+    roles: Parameters<typeof bucketPolicy>[0]['roles'],
+    options: Pick<IamProxyOptions, 'order' | 'mediaReads'> = {},
+  ) => {
     const proxy = await startIamProxy({
       upstream: stack.storageHost,
       policy: bucketPolicy({ identity: 'tester', bucket: bucketName, roles }),
-      order,
+      ...options,
     });
     proxies.push(proxy);
     const client = storageClientFor(proxy.url, stack.projectId);
@@ -121,6 +125,28 @@ describe('the IAM proxy in front of fake-gcs-server', () => {
     await assert.rejects(creator.bucket.getFiles({ prefix: 'a/' }), code(403));
     // The permission is checked first: without storage.objects.get a missing object is 403, not 404.
     await assert.rejects(creator.bucket.file('a/missing.txt').getMetadata(), code(403));
+  });
+
+  it('sends an allowed download to fake-gcs-server with a 307 when it redirects media reads, and still refuses one without storage.objects.get', async () => {
+    await admin().file('r/photo.bin').save(Buffer.alloc(300_000, 7), { resumable: false });
+    const [saved] = await admin().file('r/photo.bin').getMetadata();
+    const viewer = await as(['roles/storage.objectViewer'], { mediaReads: 'redirect' });
+    const [bytes] = await viewer.bucket.file('r/photo.bin', { generation: saved.generation }).download();
+    assert.deepEqual(bytes, Buffer.alloc(300_000, 7));
+    const path = `/download/storage/v1/b/${bucketName}/o/r%2Fphoto.bin?alt=media&generation=${saved.generation}`;
+    const answer = await fetch(`${viewer.proxy.url}${path}`, { redirect: 'manual' });
+    assert.equal(answer.status, 307);
+    assert.equal(answer.headers.get('location'), `${new URL(stack.storageHost).origin}${path}`);
+    // Metadata is still relayed: only the bytes skip the proxy.
+    assert.equal((await viewer.bucket.file('r/photo.bin').getMetadata())[0].name, 'r/photo.bin');
+    assert.deepEqual(
+      { mediaRead: viewer.proxy.counts().mediaRead, metadataRead: viewer.proxy.counts().metadataRead },
+      { mediaRead: 2, metadataRead: 1 },
+    );
+
+    const creator = await as(['roles/storage.objectCreator'], { mediaReads: 'redirect' });
+    await assert.rejects(creator.bucket.file('r/photo.bin').download(), code(403));
+    assert.equal(creator.proxy.counts().refused, 1);
   });
 
   it('answers the bucket’s metadata only to a role with storage.buckets.get, and a missing bucket with 404', async () => {
