@@ -164,11 +164,20 @@ async function collect(stream: Readable, pool: BufferPool | undefined): Promise<
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
-  let target = pool.take(0);
+  // The answer's Content-Length sizes the buffer before the first byte: grown by doubling from 1 MiB, a 5.6 MB photo
+  // was copied once more for every step (7 MB of copying besides its own 5.6).
+  let expected = 0;
+  stream.once('response', (response: { headers?: Record<string, unknown> }) => {
+    const length = Number(response.headers?.['content-length']);
+    if (Number.isSafeInteger(length) && length > 0 && !response.headers?.['content-encoding'])
+      expected = length;
+  });
+  let target: Buffer | undefined;
   let length = 0;
   try {
     for await (const chunk of stream) {
       const bytes = chunk as Buffer;
+      target ??= pool.take(Math.max(expected, bytes.length));
       if (length + bytes.length > target.length) {
         const bigger = pool.take(Math.max(2 * target.length, length + bytes.length));
         target.copy(bigger, 0, 0, length);
@@ -179,10 +188,10 @@ async function collect(stream: Readable, pool: BufferPool | undefined): Promise<
       length += bytes.length;
     }
   } catch (err) {
-    pool.give(target);
+    if (target) pool.give(target);
     throw err;
   }
-  return target.subarray(0, length);
+  return target ? target.subarray(0, length) : Buffer.alloc(0);
 }
 
 export class StorageAdapter {

@@ -63,11 +63,11 @@ describe('core against the Cloud Storage emulator', () => {
       assert.deepEqual(await storage.download('never-existed.png', '1'), { status: 'gone' });
     });
 
-    it('downloads into a pooled buffer, growing it for a larger object, and gives it back on "gone"', async () => {
+    it('downloads into a pooled buffer sized by the answer’s Content-Length, reuses it, and gives it back on "gone"', async () => {
       const pool = new BufferPool({ keep: 1, maxBytes: 64 << 20 });
       const small = await fixture('small-png');
-      // Larger than the pool's first buffer (1 MiB), in many chunks: every byte must land where it belongs.
-      const large = Buffer.alloc(3 * (1 << 20) + 12_345);
+      // Larger than the small one's buffer (1 MiB), in many chunks: every byte must land where it belongs.
+      const large = Buffer.alloc(5 * (1 << 20) + 12_345);
       for (let i = 0; i < large.length; i++) large[i] = (i * 31 + (i >> 16)) & 0xff;
       const a = await storage.createOnly('pool/small.png', small);
       const b = await storage.createOnly('pool/large.bin', large);
@@ -76,14 +76,13 @@ describe('core against the Cloud Storage emulator', () => {
       assert.ok(first.status === 'ok' && first.data.equals(small));
       pool.give(first.data);
       const second = await storage.download('pool/large.bin', b.object.generation, pool);
-      assert.ok(
-        second.status === 'ok' && second.data.equals(large),
-        'the grown buffer holds every byte in order',
-      );
+      assert.ok(second.status === 'ok' && second.data.equals(large), 'the buffer holds every byte in order');
+      // Taken at its final size, 6 MiB (whole MiB), not grown by doubling from 1 MiB to 8 MiB.
+      assert.equal(second.data.buffer.byteLength, 6 << 20);
       pool.give(second.data);
       const third = await storage.download('pool/small.png', a.object.generation, pool);
       assert.ok(third.status === 'ok' && third.data.equals(small));
-      assert.equal(third.data.buffer, second.data.buffer, 'the grown buffer is the one reused');
+      assert.equal(third.data.buffer, second.data.buffer, 'the larger buffer is the one reused');
       pool.give(third.data);
       assert.deepEqual(await storage.download('pool/never-existed.png', '1', pool), { status: 'gone' });
       assert.equal(pool.size, 1, 'the buffer of the failed download is back in the pool');
