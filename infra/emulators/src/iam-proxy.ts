@@ -1,8 +1,9 @@
 /**
  * An HTTP proxy in front of fake-gcs-server that enforces one identity's IAM policy the way Cloud Storage does, and
  * counts what it sees. A request is classified (iam-routes.ts), counted, checked, then forwarded (or, an allowed
- * download with `mediaReads: 'redirect'`, sent to fake-gcs-server with a 307); a refusal is Cloud Storage's JSON 403 (an ApiError 403 in the Node client), and what cannot be classified is refused. The parts, in
- * iam-proxy/, in the order a request meets them: request-log, checks, upstream, writes, sessions, forward, refusals.
+ * download with `mediaReads: 'redirect'`, sent to fake-gcs-server with a 307); a refusal is Cloud Storage's JSON
+ * 403 (an ApiError 403 in the Node client), and what cannot be classified is refused. The parts, in iam-proxy/, in
+ * the order a request meets them: request-log, checks, upstream, writes, sessions, forward, refusals.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -69,20 +70,8 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
   const sessions = createSessions(log, checks, forward);
   const write = createWrites(log, checks, upstream, forward, sessions);
   const refuse = createRefuse(upstream, forward, log);
-  const redirectReads = options.mediaReads === 'redirect';
-  listener.server.on(
-    'request',
-    handler({
-      log,
-      checks,
-      forward,
-      sessions,
-      write,
-      refuse,
-      redirectReads,
-      upstreamOrigin: new URL(options.upstream).origin,
-    }),
-  );
+  const redirectOrigin = options.mediaReads === 'redirect' ? new URL(options.upstream).origin : undefined;
+  listener.server.on('request', handler({ log, checks, forward, sessions, write, refuse, redirectOrigin }));
 
   let closing: Promise<void> | undefined;
   return {
@@ -145,9 +134,8 @@ interface Parts {
   sessions: Sessions;
   write: Write;
   refuse: Refuse;
-  redirectReads: boolean;
-  /** fake-gcs-server's 'http://HOST:PORT', where a redirected download goes. */
-  upstreamOrigin: string;
+  /** With `mediaReads: 'redirect'`: fake-gcs-server's 'http://HOST:PORT', where an allowed download is sent. */
+  redirectOrigin: string | undefined;
 }
 
 /** The server's request listener: a Refusal thrown is answered with the 403, any other failure with a 502. */
@@ -164,7 +152,7 @@ function handler(parts: Parts): (req: IncomingMessage, res: ServerResponse) => v
 
 /** One request, as it goes: classified, counted, checked (a failing check throws a Refusal), forwarded. */
 async function dispatch(
-  { log, checks, forward, sessions, write, redirectReads, upstreamOrigin }: Parts,
+  { log, checks, forward, sessions, write, redirectOrigin }: Parts,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -180,8 +168,8 @@ async function dispatch(
     case 'checked':
       log.count(route.class, req);
       for (const check of route.checks) checks.demand(check, route.bucket);
-      if (redirectReads && route.class === 'mediaRead' && req.method === 'GET') {
-        res.writeHead(307, { location: `${upstreamOrigin}${path}`, 'content-length': '0' }).end();
+      if (redirectOrigin !== undefined && route.class === 'mediaRead' && req.method === 'GET') {
+        res.writeHead(307, { location: `${redirectOrigin}${path}`, 'content-length': '0' }).end();
         return;
       }
       forward(req, res, undefined);
