@@ -2,7 +2,7 @@
 // each source, and delete when it replaces an object (after or before its preconditions, as `order` says).
 import { allows, objectResource, type IdentityPolicy } from '../iam-policy/model.js';
 import type { Check, ObjectRef } from '../iam-routes.js';
-import { deniedRefusal } from './refusals.js';
+import { deniedRefusal, type Refusal } from './refusals.js';
 import type { ObjectMetadata, Upstream } from './upstream.js';
 
 /** Whether a failing precondition (412) or the missing delete permission (403) wins on an overwrite. */
@@ -11,10 +11,15 @@ export type IamOrder = 'permission-first' | 'precondition-first';
 export interface Checks {
   /** Refuses unless the policy grants `check`; `bucket` is the bucket the request names. */
   demand(check: Check, bucket?: string): void;
-  /** Checks a write to `target` (create, get on each source, delete when it replaces); true when it replaces. */
-  checkWrite(target: ObjectRef, sources: readonly ObjectRef[], query: URLSearchParams): Promise<boolean>;
+  /** What every write needs: create on `target`, get on each source. */
+  demandWrite(target: ObjectRef, sources: readonly ObjectRef[]): void;
   /** The delete an overwrite needs, if the target exists now; true when it does. */
   demandReplace(target: ObjectRef, query: URLSearchParams): Promise<boolean>;
+  /**
+   * A create-only write (ifGenerationMatch=0) that the upstream answered 412, so its target exists: the 403 Cloud
+   * Storage answers instead when the missing delete permission is looked at first, else undefined (the 412 stands).
+   */
+  overwriteRefusal(target: ObjectRef): Refusal | undefined;
 }
 
 const preconditionParams = [
@@ -54,7 +59,7 @@ export function createChecks(policy: IdentityPolicy, order: () => IamOrder, upst
   return {
     demand,
     demandReplace,
-    checkWrite(target, sources, query) {
+    demandWrite(target, sources) {
       demand(
         { permission: 'storage.objects.create', resource: objectResource(target.bucket, target.object) },
         target.bucket,
@@ -64,7 +69,11 @@ export function createChecks(policy: IdentityPolicy, order: () => IamOrder, upst
           { permission: 'storage.objects.get', resource: objectResource(source.bucket, source.object) },
           source.bucket,
         );
-      return demandReplace(target, query);
+    },
+    overwriteRefusal(target) {
+      const resource = objectResource(target.bucket, target.object);
+      if (order() === 'precondition-first' || allows(policy, 'storage.objects.delete', resource)) return undefined;
+      return deniedRefusal(policy.serviceAccount, { permission: 'storage.objects.delete', resource });
     },
   };
 }

@@ -6,13 +6,22 @@ import { request } from 'node:http';
 import { sendError } from './bodies.js';
 import type { Upstream } from './upstream.js';
 
-/** `body`: what the proxy has read of the request (else the request is piped); `onResponse` sees the status first. */
+/**
+ * `body`: what the proxy has read of the request (else the request is piped). `onResponse` sees the upstream's
+ * answer first; returning true means it has answered the client itself (and consumed `upstreamRes`).
+ */
 export type Forward = (
   req: IncomingMessage,
   res: ServerResponse,
   body: Buffer | undefined,
-  onResponse?: (status: number, headers: IncomingHttpHeaders) => void,
+  onResponse?: OnResponse,
 ) => void;
+
+export type OnResponse = (
+  status: number,
+  headers: IncomingHttpHeaders,
+  upstreamRes: IncomingMessage,
+) => boolean | void;
 
 const hopByHop = new Set([
   'connection',
@@ -76,7 +85,7 @@ export function createForwarder(upstream: Upstream, proxyUrl: string): Forward {
       },
       (upstreamRes) => {
         const status = upstreamRes.statusCode ?? 502;
-        onResponse?.(status, upstreamRes.headers);
+        if (onResponse?.(status, upstreamRes.headers, upstreamRes) === true) return;
         res.writeHead(status, responseHeaders(upstreamRes.headers, upstream.port, proxyUrl));
         upstreamRes.pipe(res);
       },

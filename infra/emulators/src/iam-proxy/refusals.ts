@@ -44,10 +44,15 @@ export function createRefuse(upstream: Upstream, forward: Forward, log: RequestL
       forward(req, res, refusal.body);
       return;
     }
-    log.refused();
     req.resume(); // read what is left of the body, so the connection stays usable
-    sendError(res, 403, refusal.message, 'forbidden', 'application/json; charset=UTF-8');
+    sendRefusal(res, refusal, log);
   };
+}
+
+/** Cloud Storage's JSON 403 for `refusal`, counted as refused. */
+export function sendRefusal(res: ServerResponse, refusal: Refusal, log: RequestLog): void {
+  log.refused();
+  sendError(res, 403, refusal.message, 'forbidden', 'application/json; charset=UTF-8');
 }
 
 /** The proxy's own failure: a 502 naming it, or a broken response when the answer has begun. */

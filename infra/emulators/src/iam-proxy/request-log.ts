@@ -21,7 +21,8 @@ export interface ProxiedRequest {
 }
 
 export interface RequestLog {
-  count(cls: RequestClass, req: IncomingMessage, object?: string): void;
+  /** Counts and logs `req` under `cls`; `reclassify` moves it to another class once its answer tells. */
+  count(cls: RequestClass, req: IncomingMessage, object?: string): { reclassify(to: RequestClass): void };
   refused(): void;
   counts(): StorageRequestCounts;
   requests(): readonly ProxiedRequest[];
@@ -53,12 +54,22 @@ export function createRequestLog(): RequestLog {
     count(cls, req, object) {
       counts[cls] += 1;
       counts.total += 1;
-      log.push({
+      const entry: ProxiedRequest = {
         method: req.method ?? 'GET',
         path: decodedPath(req),
         class: cls,
         ...(object !== undefined ? { object } : {}),
-      });
+      };
+      log.push(entry);
+      const counted = counts;
+      return {
+        reclassify(to) {
+          if (counted !== counts) return; // reset() since: not in the counts any more
+          counts[entry.class] -= 1;
+          counts[to] += 1;
+          entry.class = to;
+        },
+      };
     },
     refused() {
       counts.refused += 1;

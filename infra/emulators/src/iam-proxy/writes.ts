@@ -1,11 +1,13 @@
 // Writes (uploads, copies, rewrites, compose): the target and the sources, read from the body where the route says
-// so, checked, counted as create or overwrite by whether the target exists, forwarded with the body read.
+// so, checked, counted as create or overwrite by whether the target exists, forwarded with the body read. A
+// create-only write (ifGenerationMatch=0, not resumable) is forwarded without looking the target up first: the
+// upstream's 412 says the target exists, and becomes the 403 of the missing delete permission where that comes first.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ObjectRef, Route } from '../iam-routes.js';
 import { jsonField, multipartMetadata, parseJson, readBody, scalar } from './bodies.js';
 import type { Checks } from './checks.js';
 import type { Forward } from './forward.js';
-import { Refusal } from './refusals.js';
+import { Refusal, sendRefusal } from './refusals.js';
 import type { RequestLog } from './request-log.js';
 import type { Sessions } from './sessions.js';
 import type { Upstream } from './upstream.js';
@@ -59,9 +61,11 @@ export function createWrites(
       );
     }
     const target = { bucket: route.bucket, object };
-    let replaces: boolean;
+    const createOnly = !route.resumable && query.get('ifGenerationMatch') === '0';
+    let replaces = false;
     try {
-      replaces = await checks.checkWrite(target, sourcesOf(route, body), query);
+      checks.demandWrite(target, sourcesOf(route, body));
+      if (!createOnly) replaces = await checks.demandReplace(target, query);
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       // The class of a refused write: an overwrite if the target is there.
@@ -73,7 +77,19 @@ export function createWrites(
       error.body = body;
       throw error;
     }
-    log.count(replaces ? 'overwrite' : 'create', req, target.object);
-    forward(req, res, body, route.resumable ? sessions.opening(target, query) : undefined);
+    const counted = log.count(replaces ? 'overwrite' : 'create', req, target.object);
+    if (!createOnly) {
+      forward(req, res, body, route.resumable ? sessions.opening(target, query) : undefined);
+      return;
+    }
+    forward(req, res, body, (status, _headers, upstreamRes) => {
+      if (status !== 412) return false;
+      counted.reclassify('overwrite');
+      const refusal = checks.overwriteRefusal(target);
+      if (!refusal) return false;
+      upstreamRes.resume();
+      sendRefusal(res, refusal, log);
+      return true;
+    });
   };
 }

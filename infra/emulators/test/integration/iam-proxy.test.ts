@@ -83,6 +83,17 @@ describe('the IAM proxy in front of fake-gcs-server', () => {
     // A new name is a plain create, which objectCreator may do in either order.
     await bucket.file('new.txt').save('new', createOnly);
     assert.equal(await contentOf('new.txt'), 'new');
+    // With storage.objects.delete the permission holds, so the failing precondition answers in either order.
+    const user = await as(['roles/storage.objectUser']);
+    await assert.rejects(user.bucket.file('taken.txt').save('third', createOnly), code(412));
+    assert.equal(await contentOf('taken.txt'), 'first');
+    assert.deepEqual(
+      [proxy, user.proxy].map((p) => [p.counts().create, p.counts().overwrite, p.counts().refused]),
+      [
+        [1, 2, 1],
+        [0, 1, 0],
+      ],
+    );
   });
 
   it('refuses an overwrite without precondition to objectCreator, and lets objectUser and objectAdmin replace', async () => {
