@@ -72,7 +72,8 @@ export function createChecks(policy: IdentityPolicy, order: () => IamOrder, upst
     },
     overwriteRefusal(target) {
       const resource = objectResource(target.bucket, target.object);
-      if (order() === 'precondition-first' || allows(policy, 'storage.objects.delete', resource)) return undefined;
+      if (order() === 'precondition-first' || allows(policy, 'storage.objects.delete', resource))
+        return undefined;
       return deniedRefusal(policy.serviceAccount, { permission: 'storage.objects.delete', resource });
     },
   };
