@@ -330,7 +330,7 @@ export async function runWorkerSuite(ctx: SuiteContext): Promise<SuiteResult<Wor
   const emptyBucket = async (): Promise<void> => {
     const [files] = await bucket.getFiles();
     const sources = files.filter((file) => !file.name.startsWith(THUMBNAIL_PREFIX)).length;
-    await bucket.deleteFiles({ force: true });
+    await Promise.all(files.map((file) => file.delete({ ignoreNotFound: true })));
     if (sources === 0) return;
     const sweeper = await startWorker(CONCURRENCIES.at(-1)!);
     await settled(sweeper.metricsUrl, 'removed', sources, 60_000);

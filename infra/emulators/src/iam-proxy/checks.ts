@@ -45,14 +45,19 @@ export function createChecks(policy: IdentityPolicy, order: () => IamOrder, upst
 
   /**
    * Writing over an existing object also needs storage.objects.delete; in precondition-first order a failing
-   * precondition goes to the upstream (its 412) before the permission is looked at.
+   * precondition goes to the upstream (its 412) before the permission is looked at. The refusal, or undefined.
    */
-  const demandReplace = async (target: ObjectRef, query: URLSearchParams): Promise<boolean> => {
+  const replaceRefusal = (target: ObjectRef, preconditionFailed: boolean): Refusal | undefined => {
     const resource = objectResource(target.bucket, target.object);
+    if (allows(policy, 'storage.objects.delete', resource)) return undefined;
+    if (preconditionFailed && order() === 'precondition-first') return undefined;
+    return deniedRefusal(policy.serviceAccount, { permission: 'storage.objects.delete', resource });
+  };
+
+  const demandReplace = async (target: ObjectRef, query: URLSearchParams): Promise<boolean> => {
     const found = await upstream.existing(target);
-    const preconditionWins = order() === 'precondition-first' && found && preconditionFails(query, found);
-    if (found && !allows(policy, 'storage.objects.delete', resource) && !preconditionWins)
-      throw deniedRefusal(policy.serviceAccount, { permission: 'storage.objects.delete', resource });
+    const refusal = found && replaceRefusal(target, preconditionFails(query, found));
+    if (refusal) throw refusal;
     return found !== undefined;
   };
 
@@ -70,11 +75,6 @@ export function createChecks(policy: IdentityPolicy, order: () => IamOrder, upst
           source.bucket,
         );
     },
-    overwriteRefusal(target) {
-      const resource = objectResource(target.bucket, target.object);
-      if (order() === 'precondition-first' || allows(policy, 'storage.objects.delete', resource))
-        return undefined;
-      return deniedRefusal(policy.serviceAccount, { permission: 'storage.objects.delete', resource });
-    },
+    overwriteRefusal: (target) => replaceRefusal(target, true),
   };
 }
