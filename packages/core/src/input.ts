@@ -27,9 +27,6 @@ export interface OpenedImage {
   /** Frame delays in ms and loop count (0: forever) of an animation, as the file declares them. */
   delay: number[] | undefined;
   loop: number | undefined;
-  /** Stored colour space as sharp reports it (`srgb`, `cmyk`, `b-w`, …). */
-  space: string | undefined;
-  hasAlpha: boolean;
 }
 
 /** The format name sharp's metadata reports for each allow-listed format. */
@@ -149,7 +146,5 @@ export async function openImage(input: ImageInput, limits: ImageLimits): Promise
     pages,
     delay: animated ? meta.delay : undefined,
     loop: animated ? meta.loop : undefined,
-    space: meta.space,
-    hasAlpha: meta.hasAlpha,
   };
 }
