@@ -15,8 +15,10 @@ export interface EmulatorSet {
   /** '127.0.0.1:PORT' — the value for PUBSUB_EMULATOR_HOST. */
   pubsubHost: string;
   /**
-   * { PUBSUB_EMULATOR_HOST, GOOGLE_CLOUD_PROJECT } for a child process. No STORAGE_EMULATOR_HOST: an app started
-   * with this alone cannot reach storage around the IAM proxies (startStack's envFor() adds its identity's).
+   * { PUBSUB_EMULATOR_HOST, GOOGLE_CLOUD_PROJECT, METADATA_SERVER_DETECTION: 'none' } for a child process. The last
+   * is the auth library's own switch: off Google Cloud it skips the metadata-server probe that the Pub/Sub client's
+   * universe-domain check would otherwise make (and warn about) at its first call. No STORAGE_EMULATOR_HOST: an app
+   * started with this alone cannot reach storage around the IAM proxies (startStack's envFor() adds its identity's).
    */
   env: Record<string, string>;
   /** A Cloud Storage client pointed at this emulator (the same instance on every call). */
@@ -80,9 +82,18 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     env: {
       PUBSUB_EMULATOR_HOST: pubsubHost,
       GOOGLE_CLOUD_PROJECT: projectId,
+      METADATA_SERVER_DETECTION: 'none',
     },
     storage: () => (storageClient ??= storageClientFor(storageHost, projectId)),
-    pubsub: () => (pubsubClient ??= new PubSub({ projectId, apiEndpoint: pubsubHost, emulatorMode: true })),
+    // universeDomain given, so the client's universe check does not ask the auth library for credentials (and
+    // probe for a metadata server) in the test's own process; emulatorMode keeps the plain-text channel.
+    pubsub: () =>
+      (pubsubClient ??= new PubSub({
+        projectId,
+        apiEndpoint: pubsubHost,
+        emulatorMode: true,
+        universeDomain: 'googleapis.com',
+      })),
     stop: () =>
       (stopping ??= (async () => {
         // A client stuck on a broken channel must not keep the emulators alive: give it 5 s.

@@ -118,6 +118,7 @@ describe('the local stack CLI', () => {
         projectId: 'local-project',
         apiEndpoint: `localhost:${pubsubPort}`,
         emulatorMode: true,
+        universeDomain: 'googleapis.com',
       });
       try {
         const [subscription] = await pubsub.subscription('thumbnailer').getMetadata();

@@ -49,6 +49,7 @@ describe('the emulator stack', () => {
     assert.deepEqual(stack.env, {
       PUBSUB_EMULATOR_HOST: stack.pubsubHost,
       GOOGLE_CLOUD_PROJECT: 'self-test',
+      METADATA_SERVER_DETECTION: 'none',
     });
     const hosts = identities.map((identity) => {
       const env = stack.envFor(identity);
