@@ -85,15 +85,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       METADATA_SERVER_DETECTION: 'none',
     },
     storage: () => (storageClient ??= storageClientFor(storageHost, projectId)),
-    // universeDomain given, so the client's universe check does not ask the auth library for credentials (and
-    // probe for a metadata server) in the test's own process; emulatorMode keeps the plain-text channel.
-    pubsub: () =>
-      (pubsubClient ??= new PubSub({
-        projectId,
-        apiEndpoint: pubsubHost,
-        emulatorMode: true,
-        universeDomain: 'googleapis.com',
-      })),
+    pubsub: () => (pubsubClient ??= pubsubClientFor(pubsubHost, projectId)),
     stop: () =>
       (stopping ??= (async () => {
         // A client stuck on a broken channel must not keep the emulators alive: give it 5 s.
@@ -203,4 +195,18 @@ async function waitForStorage(base: string, child: ManagedProcess, timeoutMs: nu
       throw new Error(`fake-gcs-server did not answer at ${base} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A Pub/Sub client on the emulator at `pubsubHost`: emulatorMode keeps the plain-text channel, and universeDomain
+ * given means the client's universe check does not ask the auth library for credentials (which probes for a
+ * metadata server and warns) in the test's own process.
+ */
+export function pubsubClientFor(pubsubHost: string, projectId: string): PubSub {
+  return new PubSub({
+    projectId,
+    apiEndpoint: pubsubHost,
+    emulatorMode: true,
+    universeDomain: 'googleapis.com',
+  });
 }

@@ -2,6 +2,7 @@
 export {
   startEmulators,
   storageClientFor,
+  pubsubClientFor,
   type EmulatorSet,
   type StartEmulatorsOptions,
 } from './emulators.js';

@@ -6,9 +6,8 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { PubSub } from '@google-cloud/pubsub';
 import { waitFor } from '@thumbnailer/testkit';
-import { freePort, storageClientFor } from '../../src/index.js';
+import { freePort, pubsubClientFor, storageClientFor } from '../../src/index.js';
 
 const workspace = fileURLToPath(new URL('../../', import.meta.url));
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -114,12 +113,7 @@ describe('the local stack CLI', () => {
           },
         ],
       );
-      const pubsub = new PubSub({
-        projectId: 'local-project',
-        apiEndpoint: `localhost:${pubsubPort}`,
-        emulatorMode: true,
-        universeDomain: 'googleapis.com',
-      });
+      const pubsub = pubsubClientFor(`localhost:${pubsubPort}`, 'local-project');
       try {
         const [subscription] = await pubsub.subscription('thumbnailer').getMetadata();
         assert.equal(subscription.topic, 'projects/local-project/topics/gcs-notifications');
